@@ -1,0 +1,37 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../config.js';
+import { startServer } from '../server.js';
+
+// `phone-numbers serve`: both APIs and the outbox, with a start banner and graceful shutdown.
+
+export function serveCommand(program: Command): void {
+  program.command('serve', { isDefault: true })
+    .description('run the Frontend API, the Backend API and the SMS outbox worker')
+    .action(async () => {
+      const config = loadConfig();
+      const server = await startServer(config);
+      const { ctx } = server;
+      const lines = [
+        '',
+        `  phone-numbers (${config.instanceType}, ${server.ctx.database.dialect})`,
+        '',
+        `  Frontend API     ${server.frontendApiUrl}`,
+        `  Backend API      ${server.backendApiUrl}`,
+        `  Publishable key  ${ctx.keys.publishableKey}`,
+        // The secret key is printed only in development, where it was generated for this machine.
+        config.instanceType === 'development' ? `  Secret key       ${ctx.keys.secretKey}` : '  Secret key       (from CLERK_SECRET_KEY)',
+        config.instanceType === 'development' ? `  Dev SMS inbox    ${server.backendApiUrl}/v1/dev/sms_messages` : '',
+        '',
+      ];
+      process.stdout.write(lines.filter((l, i) => l !== '' || i === 0 || i === lines.length - 1 || i === 2).join('\n') + '\n');
+
+      const shutdown = (signal: string) => {
+        ctx.log.info({ signal }, 'shutting down');
+        const forced = setTimeout(() => process.exit(1), 10_000);
+        forced.unref();
+        void server.close().then(() => process.exit(0));
+      };
+      process.once('SIGINT', () => shutdown('SIGINT'));
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
+    });
+}

@@ -1,0 +1,195 @@
+// The only module that reads the environment: env -> one typed, validated Config.
+// A bad value throws ConfigError naming the variable, and start-up stops with that one line.
+
+export type InstanceType = 'development' | 'production';
+export type SmsProviderName = 'dev' | 'twilio' | 'webhook';
+
+export interface Config {
+  port: number;
+  host: string;
+  backendPort: number;
+  backendHost: string;
+  databaseUrl: string;
+  databasePoolSize: number;
+  redisUrl: string | undefined;
+  instanceType: InstanceType;
+  /** Unset in development means "generate once, keep in the database, print at start". */
+  secretKey: string | undefined;
+  /** Where browsers and apps reach the Frontend API; derives the publishable key and `iss`. */
+  publicUrl: string | undefined;
+  appName: string;
+  testMode: boolean;
+  otpTtlSeconds: number;
+  otpMaxAttempts: number;
+  smsResendCooldownSeconds: number;
+  smsMaxPerNumberPerHour: number;
+  smsMaxPerUserPerHour: number;
+  smsMaxPerIpPerHour: number;
+  attemptsMaxPerIpPerHour: number;
+  newNumbersMaxPerUserPerDay: number;
+  smsAllowedCountries: string[];
+  smsBlockedCountries: string[];
+  smsProvider: SmsProviderName;
+  smsMaxSendTries: number;
+  twilio: {
+    accountSid: string | undefined;
+    authToken: string | undefined;
+    from: string | undefined;
+    messagingServiceSid: string | undefined;
+    apiUrl: string;
+  };
+  webhook: { url: string | undefined; secret: string | undefined };
+  allowedOrigins: string[];
+  sessionLifetimeSeconds: number;
+  logLevel: string;
+  /** Believe X-Forwarded-For (only behind a proxy you run): rate limits key on the client IP. */
+  trustProxy: boolean;
+  bodyLimitBytes: number;
+  /** Run the outbox worker in this process (off for one-shot CLI commands and some tests). */
+  outboxWorker: boolean;
+  outboxPollMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(variable: string, problem: string) {
+    super(`${variable}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function text(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function integer(env: Env, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `expected a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `expected ${min} to ${max}, got ${value}`);
+  return value;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = text(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `expected true or false, got "${raw}"`);
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `expected one of ${allowed.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+function countryList(env: Env, name: string): string[] {
+  const raw = text(env, name);
+  if (raw === undefined) return [];
+  const codes = raw.split(',').map((c) => c.trim().toUpperCase()).filter(Boolean);
+  for (const code of codes) {
+    if (!/^[A-Z]{2}$/.test(code)) throw new ConfigError(name, `"${code}" is not an ISO 3166 alpha-2 country code`);
+  }
+  return codes;
+}
+
+function url(env: Env, name: string): string | undefined {
+  const raw = text(env, name);
+  if (raw === undefined) return undefined;
+  try {
+    const parsed = new URL(raw);
+    if (!['http:', 'https:'].includes(parsed.protocol)) throw new Error('not http');
+  } catch {
+    throw new ConfigError(name, `expected an http(s) URL, got "${raw}"`);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+function databaseUrl(env: Env): string {
+  const raw = text(env, 'DATABASE_URL') ?? 'sqlite:./data/phone-numbers.db';
+  if (raw.startsWith('sqlite:') || raw.startsWith('postgres://') || raw.startsWith('postgresql://')) return raw;
+  throw new ConfigError('DATABASE_URL', 'expected sqlite:<file>, sqlite::memory: or postgres://...');
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const instanceType = oneOf(env, 'INSTANCE_TYPE', ['development', 'production'] as const, 'development');
+  const production = instanceType === 'production';
+
+  const secretKey = text(env, 'CLERK_SECRET_KEY');
+  if (secretKey !== undefined && !/^sk_(test|live)_[A-Za-z0-9]{16,}$/.test(secretKey)) {
+    throw new ConfigError('CLERK_SECRET_KEY', 'expected sk_test_... or sk_live_... with at least 16 letters or digits');
+  }
+  if (production && secretKey === undefined) {
+    throw new ConfigError('CLERK_SECRET_KEY', 'required when INSTANCE_TYPE=production');
+  }
+
+  const smsProvider = oneOf(env, 'SMS_PROVIDER', ['dev', 'twilio', 'webhook'] as const, 'dev');
+  if (production && smsProvider === 'dev') {
+    throw new ConfigError('SMS_PROVIDER', 'the dev inbox sends nothing; choose twilio or webhook in production');
+  }
+  const twilio = {
+    accountSid: text(env, 'TWILIO_ACCOUNT_SID'),
+    authToken: text(env, 'TWILIO_AUTH_TOKEN'),
+    from: text(env, 'TWILIO_FROM'),
+    messagingServiceSid: text(env, 'TWILIO_MESSAGING_SERVICE_SID'),
+    apiUrl: url(env, 'TWILIO_API_URL') ?? 'https://api.twilio.com',
+  };
+  if (smsProvider === 'twilio') {
+    if (!twilio.accountSid) throw new ConfigError('TWILIO_ACCOUNT_SID', 'required when SMS_PROVIDER=twilio');
+    if (!twilio.authToken) throw new ConfigError('TWILIO_AUTH_TOKEN', 'required when SMS_PROVIDER=twilio');
+    if (!twilio.from && !twilio.messagingServiceSid) {
+      throw new ConfigError('TWILIO_FROM', 'TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID is required when SMS_PROVIDER=twilio');
+    }
+  }
+  const webhook = { url: url(env, 'SMS_WEBHOOK_URL'), secret: text(env, 'SMS_WEBHOOK_SECRET') };
+  if (smsProvider === 'webhook') {
+    if (!webhook.url) throw new ConfigError('SMS_WEBHOOK_URL', 'required when SMS_PROVIDER=webhook');
+    if (!webhook.secret) throw new ConfigError('SMS_WEBHOOK_SECRET', 'required when SMS_PROVIDER=webhook');
+  }
+
+  const allowed = countryList(env, 'SMS_ALLOWED_COUNTRIES');
+  const blocked = countryList(env, 'SMS_BLOCKED_COUNTRIES');
+
+  return {
+    port: integer(env, 'PORT', 4000, 0, 65535),
+    host: text(env, 'HOST') ?? '0.0.0.0',
+    backendPort: integer(env, 'BACKEND_PORT', 4001, 0, 65535),
+    backendHost: text(env, 'BACKEND_HOST') ?? '127.0.0.1',
+    databaseUrl: databaseUrl(env),
+    databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
+    redisUrl: text(env, 'REDIS_URL'),
+    instanceType,
+    secretKey,
+    publicUrl: url(env, 'PUBLIC_URL'),
+    appName: text(env, 'APP_NAME') ?? 'Phone Numbers',
+    testMode: boolean(env, 'TEST_MODE', !production),
+    otpTtlSeconds: integer(env, 'OTP_TTL_SECONDS', 600, 1, 86_400),
+    otpMaxAttempts: integer(env, 'OTP_MAX_ATTEMPTS', 5, 1, 100),
+    smsResendCooldownSeconds: integer(env, 'SMS_RESEND_COOLDOWN_SECONDS', 30, 0, 86_400),
+    smsMaxPerNumberPerHour: integer(env, 'SMS_MAX_PER_NUMBER_PER_HOUR', 5, 1, 10_000),
+    smsMaxPerUserPerHour: integer(env, 'SMS_MAX_PER_USER_PER_HOUR', 10, 1, 10_000),
+    smsMaxPerIpPerHour: integer(env, 'SMS_MAX_PER_IP_PER_HOUR', 20, 1, 1_000_000),
+    attemptsMaxPerIpPerHour: integer(env, 'ATTEMPTS_MAX_PER_IP_PER_HOUR', 50, 1, 1_000_000),
+    newNumbersMaxPerUserPerDay: integer(env, 'NEW_NUMBERS_MAX_PER_USER_PER_DAY', 10, 1, 10_000),
+    smsAllowedCountries: allowed,
+    smsBlockedCountries: blocked,
+    smsProvider,
+    smsMaxSendTries: integer(env, 'SMS_MAX_SEND_TRIES', 6, 1, 100),
+    twilio,
+    webhook,
+    allowedOrigins: (text(env, 'ALLOWED_ORIGINS') ?? '').split(',').map((o) => o.trim().replace(/\/+$/, '')).filter(Boolean),
+    sessionLifetimeSeconds: integer(env, 'SESSION_LIFETIME_SECONDS', 7 * 86_400, 60, 365 * 86_400),
+    trustProxy: boolean(env, 'TRUST_PROXY', false),
+    logLevel: text(env, 'LOG_LEVEL') ?? (env.NODE_ENV === 'test' ? 'silent' : 'info'),
+    bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 16 * 1024, 1024, 10 * 1024 * 1024),
+    outboxWorker: boolean(env, 'OUTBOX_WORKER', true),
+    outboxPollMs: integer(env, 'OUTBOX_POLL_MS', 1000, 10, 600_000),
+  };
+}

@@ -1,0 +1,70 @@
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { deriveKeys, newSecretKey, publishableKey, type DerivedKeys } from './domain/keys.js';
+import { migrate, openDatabase, type DatabaseHandle } from './store/db.js';
+import { getOrCreateSetting } from './store/settings.js';
+import { createLogger } from './logger.js';
+import { createSmsProvider } from './sms/providers/index.js';
+import { OutboxWorker } from './sms/outbox.js';
+import { createAbuseGuard, type AbuseGuard } from './abuse/guard.js';
+
+// Everything a request handler needs, built once at start: config, database, keys, logger, outbox.
+
+export interface InstanceKeys {
+  secretKey: string;
+  publishableKey: string;
+  derived: DerivedKeys;
+}
+
+export interface AppContext {
+  config: Config;
+  database: DatabaseHandle;
+  keys: InstanceKeys;
+  log: Logger;
+  outbox: OutboxWorker;
+  abuse: AbuseGuard;
+  /** Where clients reach the Frontend API (PUBLIC_URL, else the listening address, set once it is known). */
+  frontendApiUrl: string;
+  now: () => number;
+}
+
+export interface ContextOptions {
+  logger?: Logger;
+  /** Frontend API URL when PUBLIC_URL is unset, e.g. once the port is known. */
+  frontendApiUrl?: string;
+}
+
+/** In development an unset secret key is generated once and kept, so restarts keep the same keys. */
+async function resolveSecretKey(config: Config, database: DatabaseHandle): Promise<string> {
+  if (config.secretKey) return config.secretKey;
+  return getOrCreateSetting(database.db, 'dev_secret_key', () => newSecretKey(false));
+}
+
+export async function createContext(config: Config, options: ContextOptions = {}): Promise<AppContext> {
+  const log = options.logger ?? createLogger(config.logLevel);
+  const database = openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
+  try {
+    await migrate(database.db);
+    const secretKey = await resolveSecretKey(config, database);
+    const live = secretKey.startsWith('sk_live_');
+    const frontendApiUrl = config.publicUrl ?? options.frontendApiUrl ?? `http://localhost:${config.port}`;
+    const derived = deriveKeys(secretKey);
+    const outbox = new OutboxWorker(database, createSmsProvider(config), derived.seal, log.child({ component: 'outbox' }), {
+      maxTries: config.smsMaxSendTries,
+      pollMs: config.outboxPollMs,
+    });
+    return {
+      config,
+      database,
+      keys: { secretKey, publishableKey: publishableKey(frontendApiUrl, live), derived },
+      log,
+      outbox,
+      abuse: createAbuseGuard(config),
+      frontendApiUrl,
+      now: Date.now,
+    };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}

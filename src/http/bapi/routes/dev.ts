@@ -1,0 +1,19 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../../context.js';
+import { normalisePhone } from '../../../domain/phone.js';
+import { unseal } from '../../../domain/seal.js';
+import { listSms } from '../../../store/sms-messages.js';
+import { devSmsJson } from '../../json/backend.js';
+import { queryString } from '../../params.js';
+
+// Development only: the dev inbox, so people and tests can read the codes "sent".
+
+export function devRoutes(app: FastifyInstance, ctx: AppContext): void {
+  app.get('/v1/dev/sms_messages', async (request) => {
+    const raw = queryString(request, 'phone_number');
+    // A "+" left unencoded in a query string arrives as a space.
+    const to = raw === undefined ? undefined : normalisePhone(raw.trim(), 'phone_number').e164;
+    const rows = await listSms(ctx.database.db, { to, provider: 'dev', limit: 200 });
+    return rows.map((row) => devSmsJson(row, unseal(ctx.keys.derived.seal, row.body_sealed)));
+  });
+}

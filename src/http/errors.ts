@@ -1,0 +1,49 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { ClerkError, errors } from '../domain/errors.js';
+
+// Every error leaves as a ClerkErrors body: never a framework default, never HTML, never a stack.
+
+export function sendClerkError(reply: FastifyReply, error: ClerkError): FastifyReply {
+  if (error.retryAfterSeconds !== undefined) reply.header('Retry-After', String(error.retryAfterSeconds));
+  return reply.status(error.status).type('application/json; charset=utf-8').send({
+    errors: [error.toJSON()],
+    clerk_trace_id: randomBytes(16).toString('hex'),
+  });
+}
+
+/** Fastify's own request errors (bad JSON, body too large, wrong media type) as Clerk errors. */
+function fromFrameworkError(error: FastifyError): ClerkError {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return errors.bodyTooLarge();
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return errors.unsupportedMediaType();
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return errors.bodyInvalid('The JSON body is empty.');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return errors.bodyInvalid('The Content-Length header does not match the body.');
+    default:
+      if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+        return errors.bodyInvalid('The request body is not valid JSON.');
+      }
+      if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+        return errors.bodyInvalid('The request could not be read.');
+      }
+      return errors.internal();
+  }
+}
+
+export function registerErrorHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const clerkError = error instanceof ClerkError ? error : fromFrameworkError(error);
+    if (clerkError.status >= 500) request.log.error({ err: error }, 'request failed');
+    return sendClerkError(reply, clerkError);
+  });
+  app.setNotFoundHandler((_request, reply) => sendClerkError(reply, errors.routeNotFound()));
+}
+
+/** Errors Fastify raises before routing (a bad URL, an over-long id): a 404 or 400 in Clerk's shape. */
+export function frameworkErrors(error: FastifyError, _request: unknown, reply: FastifyReply): void {
+  void sendClerkError(reply, error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? errors.resourceNotFound() : errors.bodyInvalid('The URL is not valid.'));
+}

@@ -1,0 +1,63 @@
+import type { FastifyRequest } from 'fastify';
+import type { AppContext } from '../../context.js';
+import { errors } from '../../domain/errors.js';
+import { tokenDigest } from '../../domain/keys.js';
+import { activeSessionsOfClient, findClientByTokenDigest } from '../../store/clients.js';
+import type { ClientRow, SessionRow } from '../../store/schema.js';
+import { queryString } from '../params.js';
+
+// Who is asking: the client (by its token) and, for /v1/me, the session it acts through.
+
+export const CLIENT_COOKIE = '__client';
+
+export interface Caller {
+  client: ClientRow;
+  /** The client's active sessions, oldest first. */
+  sessions: SessionRow[];
+}
+
+export interface SignedIn extends Caller {
+  session: SessionRow;
+}
+
+export function readCookie(request: FastifyRequest, name: string): string | undefined {
+  const header = request.headers.cookie;
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return undefined;
+}
+
+/** Native apps send the token in Authorization (with or without "Bearer "); browsers send the cookie. */
+export function clientTokenOf(request: FastifyRequest): string | undefined {
+  const authorization = request.headers.authorization?.trim();
+  if (authorization) return authorization.replace(/^Bearer\s+/i, '');
+  return readCookie(request, CLIENT_COOKIE);
+}
+
+export function isNative(request: FastifyRequest): boolean {
+  const flag = queryString(request, '_is_native');
+  return flag === '1' || flag === 'true';
+}
+
+/** The calling client and its active sessions, or null when the request carries no valid client token. */
+export async function loadCaller(ctx: AppContext, request: FastifyRequest): Promise<Caller | null> {
+  const token = clientTokenOf(request);
+  if (!token || token.length > 512) return null;
+  const client = await findClientByTokenDigest(ctx.database.db, tokenDigest(token));
+  if (!client) return null;
+  const sessions = await activeSessionsOfClient(ctx.database.db, client.id, ctx.now());
+  return { client, sessions };
+}
+
+/** The session a /v1/me request acts through: `_clerk_session_id`, else the client's last active one. */
+export async function requireSession(ctx: AppContext, request: FastifyRequest): Promise<SignedIn> {
+  const caller = await loadCaller(ctx, request);
+  if (!caller) throw errors.signedOut();
+  const wanted = queryString(request, '_clerk_session_id') ?? caller.client.last_active_session_id;
+  const session = caller.sessions.find((s) => s.id === wanted);
+  if (!session) throw errors.signedOut();
+  return { ...caller, session };
+}

@@ -1,0 +1,31 @@
+import type { AppContext } from '../../context.js';
+import { findUsers } from '../../store/users.js';
+import { listPhoneNumbers } from '../../store/phone-numbers.js';
+import type { PhoneNumberRow, SessionRow } from '../../store/schema.js';
+import { clientJson, type ClientJson, type ClientView } from '../json/client.js';
+import type { Caller } from './auth.js';
+
+// Builds the piggy-backed Client object: two queries (users, then their phone numbers) on top of
+// what authentication already loaded, however many sessions and numbers there are.
+
+export async function loadClientView(ctx: AppContext, caller: Caller, extraSessions: SessionRow[] = []): Promise<ClientView> {
+  const db = ctx.database.db;
+  const userIds = [...new Set([...caller.sessions, ...extraSessions].map((s) => s.user_id))];
+  const [users, numbers] = await Promise.all([findUsers(db, userIds), listPhoneNumbers(db, userIds)]);
+  const numbersByUser = new Map<string, PhoneNumberRow[]>();
+  for (const n of numbers) {
+    const list = numbersByUser.get(n.user_id);
+    if (list) list.push(n);
+    else numbersByUser.set(n.user_id, [n]);
+  }
+  return { client: caller.client, sessions: caller.sessions, users: new Map(users.map((u) => [u.id, u])), numbersByUser };
+}
+
+export async function currentClientJson(ctx: AppContext, caller: Caller): Promise<ClientJson> {
+  return clientJson(await loadClientView(ctx, caller), ctx.now());
+}
+
+/** `{response, client}`: how every FAPI resource answers. */
+export async function wrap<T>(ctx: AppContext, caller: Caller, response: T): Promise<{ response: T; client: ClientJson }> {
+  return { response, client: await currentClientJson(ctx, caller) };
+}

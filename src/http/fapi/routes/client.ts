@@ -1,0 +1,50 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../../context.js';
+import { errors } from '../../../domain/errors.js';
+import { endSession, findSession, setLastActiveSession } from '../../../store/clients.js';
+import { clientJson, sessionJson } from '../../json/client.js';
+import { userJson } from '../../json/user.js';
+import { loadCaller, requireSession } from '../auth.js';
+import { loadClientView, wrap } from '../respond.js';
+
+// The client resource: read it, and end or remove one of its sessions; plus GET /v1/me.
+
+type SessionParams = { Params: { session_id: string } };
+
+export function clientRoutes(app: FastifyInstance, ctx: AppContext): void {
+  app.get('/v1/client', async (request) => {
+    const caller = await loadCaller(ctx, request);
+    if (!caller) return { response: null, client: null };
+    const client = clientJson(await loadClientView(ctx, caller), ctx.now());
+    return { response: client, client };
+  });
+
+  for (const [action, status] of [['end', 'ended'], ['remove', 'removed']] as const) {
+    app.post<SessionParams>(`/v1/client/sessions/:session_id/${action}`, async (request) => {
+      const caller = await loadCaller(ctx, request);
+      if (!caller) throw errors.signedOut();
+      const id = request.params.session_id;
+      const now = ctx.now();
+      if (!(await endSession(ctx.database.db, id, status, now, caller.client.id))) throw errors.resourceNotFound();
+      const remaining = caller.sessions.filter((s) => s.id !== id);
+      if (caller.client.last_active_session_id === id) {
+        const next = remaining.at(-1)?.id ?? null;
+        await setLastActiveSession(ctx.database.db, caller.client.id, next, now);
+        caller.client = { ...caller.client, last_active_session_id: next };
+      }
+      const ended = (await findSession(ctx.database.db, id))!;
+      const view = await loadClientView(ctx, { client: caller.client, sessions: remaining }, [ended]);
+      const user = userJson(view.users.get(ended.user_id)!, view.numbersByUser.get(ended.user_id) ?? [], now);
+      return { response: sessionJson(ended, user, undefined), client: clientJson(view, now) };
+    });
+  }
+
+  app.get('/v1/me', async (request) => {
+    const caller = await requireSession(ctx, request);
+    const view = await loadClientView(ctx, caller);
+    const now = ctx.now();
+    const user = view.users.get(caller.session.user_id);
+    if (!user) throw errors.signedOut();
+    return { response: userJson(user, view.numbersByUser.get(user.id) ?? [], now), client: clientJson(view, now) };
+  });
+}

@@ -1,0 +1,83 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.js';
+import { createHash } from 'node:crypto';
+import { errors } from '../domain/errors.js';
+import { generateBackupCodes, nextDefault, nextPrimary, planSecondFactorChange, type NumberFacts, type SecondFactorChange } from '../domain/second-factor.js';
+import type { Db } from '../store/db.js';
+import { clearDefaultSecondFactor, deletePhoneNumber, findPhoneNumber, listPhoneNumbers, setSecondFactor } from '../store/phone-numbers.js';
+import type { PhoneNumberRow } from '../store/schema.js';
+import { findUser, updateUser } from '../store/users.js';
+
+// Changes to a user's numbers that touch several rows: each runs in one transaction, so primary,
+// default and two-factor state never disagree with the numbers themselves.
+
+function facts(row: PhoneNumberRow): NumberFacts {
+  return { id: row.id, verified: row.verified_phone_number !== null, reserved: row.reserved_for_second_factor === 1, isDefault: row.default_second_factor === 1 };
+}
+
+export function backupCodeDigest(code: string): string {
+  return createHash('sha256').update(code).digest('base64url');
+}
+
+export interface SecondFactorResult {
+  row: PhoneNumberRow;
+  /** Only on the change that turned two-factor on: shown to the user once, kept only as digests. */
+  backupCodes: string[] | null;
+}
+
+export async function applySecondFactorChange(db: Kysely<Database>, userId: string, id: string, change: SecondFactorChange, now: number): Promise<SecondFactorResult> {
+  return db.transaction().execute(async (tx) => {
+    const numbers = await listPhoneNumbers(tx, [userId]);
+    const target = numbers.find((n) => n.id === id);
+    if (!target) throw errors.resourceNotFound();
+    const others = numbers.filter((n) => n.id !== id);
+    const plan = planSecondFactorChange(facts(target), others.map(facts), change);
+    await setSecondFactor(tx, id, plan.reserved, plan.isDefault, now);
+    await clearDefaultSecondFactor(tx, plan.clearDefaultOn, now);
+
+    const wasOn = numbers.some((n) => n.reserved_for_second_factor === 1);
+    const isOn = plan.reserved || others.some((n) => n.reserved_for_second_factor === 1);
+    let backupCodes: string[] | null = null;
+    if (!wasOn && isOn) {
+      const user = await findUser(tx, userId);
+      if (user && user.backup_code_digests === null) {
+        backupCodes = generateBackupCodes();
+        await updateUser(tx, userId, { backup_code_digests: JSON.stringify(backupCodes.map(backupCodeDigest)), mfa_enabled_at: now, updated_at: now });
+      } else {
+        await updateUser(tx, userId, { mfa_enabled_at: now, updated_at: now });
+      }
+    } else if (wasOn && !isOn) {
+      await updateUser(tx, userId, { backup_code_digests: null, mfa_disabled_at: now, updated_at: now });
+    }
+    return { row: (await findPhoneNumber(tx, userId, id))!, backupCodes };
+  });
+}
+
+/** Deletes a number; primary moves to another verified number, default to another reserved one. */
+export async function removePhoneNumber(db: Kysely<Database>, userId: string, id: string, now: number): Promise<boolean> {
+  return db.transaction().execute(async (tx) => {
+    const numbers = await listPhoneNumbers(tx, [userId]);
+    const target = numbers.find((n) => n.id === id);
+    if (!target || !(await deletePhoneNumber(tx, userId, id))) return false;
+    const remaining = numbers.filter((n) => n.id !== id).map(facts);
+    const user = await findUser(tx, userId);
+    const changes: Parameters<typeof updateUser>[2] = {};
+    if (user?.primary_phone_number_id === id) changes.primary_phone_number_id = nextPrimary(remaining);
+    if (target.default_second_factor === 1) {
+      const next = nextDefault(remaining);
+      if (next) await setSecondFactor(tx, next, true, true, now);
+    }
+    if (target.reserved_for_second_factor === 1 && !remaining.some((n) => n.reserved)) {
+      changes.backup_code_digests = null;
+      changes.mfa_disabled_at = now;
+    }
+    if (Object.keys(changes).length > 0) await updateUser(tx, userId, { ...changes, updated_at: now });
+    return true;
+  });
+}
+
+/** The user's first verified number becomes their primary. */
+export async function setPrimaryIfNone(db: Db, userId: string, id: string, now: number): Promise<void> {
+  await db.updateTable('users').set({ primary_phone_number_id: id, updated_at: now })
+    .where('id', '=', userId).where('primary_phone_number_id', 'is', null).execute();
+}

@@ -1,0 +1,40 @@
+import type { Kysely } from 'kysely';
+import { errors } from '../domain/errors.js';
+import { newId } from '../domain/ids.js';
+import { newOpaqueToken, tokenDigest } from '../domain/keys.js';
+import { acceptSignInToken } from '../store/sign-in-tokens.js';
+import { insertClient, insertSession, setLastActiveSession } from '../store/clients.js';
+import type { ClientRow, Database, SessionRow } from '../store/schema.js';
+import { updateUser } from '../store/users.js';
+
+// Signing in with a ticket: the ticket is spent, a client is found or made, a session starts.
+
+export interface TicketSignIn {
+  client: ClientRow;
+  session: SessionRow;
+  /** Set when a new client was made: the only time its token exists outside a digest. */
+  clientToken: string | null;
+}
+
+export async function signInWithTicket(db: Kysely<Database>, ticket: string, existing: ClientRow | null, lifetimeSeconds: number, now: number): Promise<TicketSignIn> {
+  return db.transaction().execute(async (tx) => {
+    const accepted = await acceptSignInToken(tx, tokenDigest(ticket), now);
+    if (!accepted) throw errors.ticketInvalid();
+    let client = existing;
+    let clientToken: string | null = null;
+    if (!client) {
+      clientToken = newOpaqueToken();
+      client = { id: newId('client', now), token_digest: tokenDigest(clientToken), last_active_session_id: null, created_at: now, updated_at: now };
+      await insertClient(tx, client);
+    }
+    const expireAt = now + lifetimeSeconds * 1000;
+    const session: SessionRow = {
+      id: newId('sess', now), client_id: client.id, user_id: accepted.user_id, status: 'active',
+      expire_at: expireAt, abandon_at: expireAt, last_active_at: now, created_at: now, updated_at: now,
+    };
+    await insertSession(tx, session);
+    await setLastActiveSession(tx, client.id, session.id, now);
+    await updateUser(tx, accepted.user_id, { last_sign_in_at: now, updated_at: now });
+    return { client: { ...client, last_active_session_id: session.id, updated_at: now }, session, clientToken };
+  });
+}

@@ -1,0 +1,58 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { createContext, type AppContext } from './context.js';
+import { publishableKey } from './domain/keys.js';
+import { buildBapi } from './http/bapi/app.js';
+import { buildFapi } from './http/fapi/app.js';
+
+// Starts both APIs and the outbox worker on one context, and stops them in the right order.
+
+export interface RunningServer {
+  ctx: AppContext;
+  fapi: FastifyInstance;
+  bapi: FastifyInstance;
+  frontendApiUrl: string;
+  backendApiUrl: string;
+  close(): Promise<void>;
+}
+
+function urlOf(app: FastifyInstance, hostFallback: string): string {
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') return hostFallback;
+  const host = ['0.0.0.0', '::', '127.0.0.1', '::1'].includes(address.address) ? 'localhost' : address.address;
+  return `http://${host}:${address.port}`;
+}
+
+export async function startServer(config: Config, options: { logger?: Logger } = {}): Promise<RunningServer> {
+  const ctx = await createContext(config, options);
+  const fapi = await buildFapi(ctx);
+  const bapi = await buildBapi(ctx);
+  try {
+    await fapi.listen({ port: config.port, host: config.host });
+    await bapi.listen({ port: config.backendPort, host: config.backendHost });
+  } catch (error) {
+    await Promise.allSettled([fapi.close(), bapi.close()]);
+    await ctx.database.close();
+    throw error;
+  }
+  if (!config.publicUrl) {
+    // Port 0 (tests) is only known now; the publishable key encodes the real address.
+    ctx.frontendApiUrl = urlOf(fapi, ctx.frontendApiUrl);
+    ctx.keys.publishableKey = publishableKey(ctx.frontendApiUrl, ctx.keys.secretKey.startsWith('sk_live_'));
+  }
+  if (config.outboxWorker) ctx.outbox.start();
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      // Stop accepting and finish requests in flight, then the SMS in flight, then the pool.
+      await Promise.allSettled([fapi.close(), bapi.close()]);
+      await ctx.outbox.stop();
+      await ctx.abuse.close();
+      await ctx.database.close();
+    })();
+    return closing;
+  };
+  return { ctx, fapi, bapi, frontendApiUrl: ctx.frontendApiUrl, backendApiUrl: urlOf(bapi, `http://127.0.0.1:${config.backendPort}`), close };
+}

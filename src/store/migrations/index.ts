@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely';
+import * as initial from './001-initial.js';
+
+// Migrations listed in code rather than read from disk, so the compiled server needs no file lookups.
+export const migrations: Record<string, Migration> = {
+  '001-initial': initial,
+};

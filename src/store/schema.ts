@@ -1,0 +1,113 @@
+import type { Generated } from 'kysely';
+
+// Table shapes, shared by both dialects. Booleans are 0/1 integers and times are integer
+// milliseconds in both SQLite and PostgreSQL, so rows read the same whichever database is behind.
+
+export interface InstanceSettingsTable {
+  key: string;
+  value: string;
+}
+
+export interface UsersTable {
+  id: string;
+  external_id: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  username: string | null;
+  primary_phone_number_id: string | null;
+  /** JSON array of SHA-256 digests; the codes themselves are shown once and never stored. */
+  backup_code_digests: string | null;
+  mfa_enabled_at: number | null;
+  mfa_disabled_at: number | null;
+  last_sign_in_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PhoneNumbersTable {
+  id: string;
+  user_id: string;
+  phone_number: string;
+  /** Equals phone_number once verified, else null: its unique index lets one user at a time own a number. */
+  verified_phone_number: string | null;
+  reserved_for_second_factor: number;
+  default_second_factor: number;
+  verification_id: string | null;
+  verification_status: string | null;
+  verification_strategy: string | null;
+  verification_attempts: number;
+  verification_expire_at: number | null;
+  code_digest: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ClientsTable {
+  id: string;
+  token_digest: string;
+  last_active_session_id: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SessionsTable {
+  id: string;
+  client_id: string;
+  user_id: string;
+  status: string;
+  expire_at: number;
+  abandon_at: number;
+  last_active_at: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SignInTokensTable {
+  id: string;
+  user_id: string;
+  token_digest: string;
+  status: string;
+  expires_at: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SmsMessagesTable {
+  id: string;
+  user_id: string | null;
+  phone_number_id: string | null;
+  verification_id: string | null;
+  to_phone: string;
+  /** The message text sealed with AES-256-GCM: the database never holds a code in clear. */
+  body_sealed: string;
+  provider: string;
+  status: string;
+  tries: number;
+  next_attempt_at: number;
+  claimed_by: string | null;
+  claimed_until: number | null;
+  last_error: string | null;
+  provider_message_id: string | null;
+  created_at: number;
+  updated_at: number;
+  sent_at: number | null;
+}
+
+export interface Database {
+  instance_settings: InstanceSettingsTable;
+  users: UsersTable;
+  phone_numbers: PhoneNumbersTable;
+  clients: ClientsTable;
+  sessions: SessionsTable;
+  sign_in_tokens: SignInTokensTable;
+  sms_messages: SmsMessagesTable;
+}
+
+export type UserRow = UsersTable;
+export type PhoneNumberRow = PhoneNumbersTable;
+export type ClientRow = ClientsTable;
+export type SessionRow = SessionsTable;
+export type SignInTokenRow = SignInTokensTable;
+export type SmsMessageRow = SmsMessagesTable;
+// Generated is re-exported for migrations that add defaulted columns later.
+export type { Generated };

@@ -1,0 +1,97 @@
+import { sql } from 'kysely';
+import type { Db, Dialect } from './db.js';
+import type { SmsMessageRow } from './schema.js';
+
+// The SMS outbox: rows written in the same transaction as the verification they carry,
+// claimed by workers with a lease so a crashed worker's messages go out after the lease ends.
+
+export type SmsStatus = 'queued' | 'sending' | 'sent' | 'dead' | 'superseded';
+
+export async function enqueueSms(db: Db, row: SmsMessageRow): Promise<void> {
+  await db.insertInto('sms_messages').values(row).execute();
+}
+
+/**
+ * Claims up to `limit` due messages for one worker. PostgreSQL skips rows another worker holds
+ * (FOR UPDATE SKIP LOCKED); SQLite runs one writer at a time, so the UPDATE alone is atomic.
+ */
+export async function claimDueSms(db: Db, dialect: Dialect, workerId: string, now: number, leaseMs: number, limit: number): Promise<SmsMessageRow[]> {
+  const due = db.selectFrom('sms_messages').select('id')
+    .where((eb) => eb.or([
+      eb.and([eb('status', '=', 'queued'), eb('next_attempt_at', '<=', now)]),
+      eb.and([eb('status', '=', 'sending'), eb('claimed_until', '<', now)]),
+    ]))
+    .orderBy('next_attempt_at').limit(limit);
+  const lockedDue = dialect === 'postgres' ? due.forUpdate().skipLocked() : due;
+  return db.updateTable('sms_messages')
+    .set({ status: 'sending', claimed_by: workerId, claimed_until: now + leaseMs, updated_at: now })
+    .where('id', 'in', lockedDue)
+    .returningAll()
+    .execute();
+}
+
+/** Every outcome write checks the claim, so a worker whose lease ran out cannot overwrite a newer claim. */
+function ownedBy(db: Db, id: string, workerId: string) {
+  return db.updateTable('sms_messages').where('id', '=', id).where('claimed_by', '=', workerId).where('status', '=', 'sending');
+}
+
+export async function markSmsSent(db: Db, id: string, workerId: string, providerMessageId: string | null, now: number): Promise<void> {
+  await ownedBy(db, id, workerId)
+    .set((eb) => ({ status: 'sent', provider_message_id: providerMessageId, sent_at: now, updated_at: now, tries: eb('tries', '+', 1), claimed_until: null, last_error: null }))
+    .execute();
+}
+
+export async function markSmsRetry(db: Db, id: string, workerId: string, error: string, nextAttemptAt: number, now: number): Promise<void> {
+  await ownedBy(db, id, workerId)
+    .set((eb) => ({ status: 'queued', last_error: error, next_attempt_at: nextAttemptAt, updated_at: now, tries: eb('tries', '+', 1), claimed_until: null }))
+    .execute();
+}
+
+export async function markSmsFinal(db: Db, id: string, workerId: string, status: 'dead' | 'superseded', error: string | null, now: number, countTry: boolean): Promise<void> {
+  await ownedBy(db, id, workerId)
+    .set((eb) => ({ status, last_error: error, updated_at: now, claimed_until: null, tries: countTry ? eb('tries', '+', 1) : eb.ref('tries') }))
+    .execute();
+}
+
+/** Puts a dead (or any unsent) message back in the queue now. */
+export async function requeueSms(db: Db, id: string, now: number): Promise<boolean> {
+  const result = await db.updateTable('sms_messages')
+    .set({ status: 'queued', next_attempt_at: now, tries: 0, claimed_by: null, claimed_until: null, updated_at: now })
+    .where('id', '=', id).where('status', 'in', ['dead', 'queued'])
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Is this still the verification the phone number is waiting on? A replaced code is not sent. */
+export async function verificationIsCurrent(db: Db, phoneNumberId: string, verificationId: string): Promise<boolean> {
+  const row = await db.selectFrom('phone_numbers').select('id')
+    .where('id', '=', phoneNumberId).where('verification_id', '=', verificationId).where('verification_status', '=', 'unverified')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export interface SmsQuery {
+  to?: string | undefined;
+  status?: SmsStatus[] | undefined;
+  provider?: string | undefined;
+  limit?: number | undefined;
+}
+
+export async function listSms(db: Db, query: SmsQuery = {}): Promise<SmsMessageRow[]> {
+  let q = db.selectFrom('sms_messages').selectAll();
+  if (query.to) q = q.where('to_phone', '=', query.to);
+  if (query.status?.length) q = q.where('status', 'in', query.status);
+  if (query.provider) q = q.where('provider', '=', query.provider);
+  return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit ?? 100).execute();
+}
+
+export async function findSms(db: Db, id: string): Promise<SmsMessageRow | undefined> {
+  return db.selectFrom('sms_messages').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** When the next queued message falls due, so an idle worker sleeps exactly that long. */
+export async function nextDueAt(db: Db): Promise<number | null> {
+  const row = await db.selectFrom('sms_messages').select(sql<number | null>`min(next_attempt_at)`.as('at'))
+    .where('status', '=', 'queued').executeTakeFirst();
+  return row?.at == null ? null : Number(row.at);
+}
