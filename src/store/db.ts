@@ -14,6 +14,8 @@ export type Db = Kysely<Database> | Transaction<Database>;
 export interface DatabaseHandle {
   db: Kysely<Database>;
   dialect: Dialect;
+  /** The driver underneath, for libraries that need it (rate-limiter-flexible's SQL stores). */
+  raw: { dialect: 'sqlite'; sqlite: SQLite.Database } | { dialect: 'postgres'; pool: pg.Pool };
   close(): Promise<void>;
 }
 
@@ -35,7 +37,7 @@ function openSqlite(url: string): DatabaseHandle {
   // Several processes may share one file (CLI next to the server, a restarted worker): wait, don't fail.
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
+  return { db, dialect: 'sqlite', raw: { dialect: 'sqlite', sqlite }, close: () => db.destroy() };
 }
 
 /** `?schema=name` puts every table in that schema (created when missing): one schema per test run. */
@@ -64,7 +66,7 @@ function openPostgres(url: string, options: OpenOptions): DatabaseHandle {
         : undefined,
     }),
   });
-  return { db, dialect: 'postgres', close: () => db.destroy() };
+  return { db, dialect: 'postgres', raw: { dialect: 'postgres', pool }, close: () => db.destroy() };
 }
 
 export function openDatabase(url: string, options: OpenOptions = {}): DatabaseHandle {
