@@ -22,8 +22,10 @@ export function serveCommand(program: Command): void {
         config.instanceType === 'development' ? `  Secret key       ${ctx.keys.secretKey}` : '  Secret key       (from CLERK_SECRET_KEY)',
         config.instanceType === 'development' ? `  Dev SMS inbox    ${server.backendApiUrl}/v1/dev/sms_messages` : '',
         '',
+        config.instanceType === 'development' ? `  In another shell:  export CLERK_SECRET_KEY=${ctx.keys.secretKey}` : '',
+        '',
       ];
-      process.stdout.write(lines.filter((l, i) => l !== '' || i === 0 || i === lines.length - 1 || i === 2).join('\n') + '\n');
+      process.stdout.write(`${lines.join('\n').replace(/\n{3,}/g, '\n\n')}\n`);
 
       const shutdown = (signal: string) => {
         ctx.log.info({ signal }, 'shutting down');
