@@ -1,10 +1,15 @@
-import type { FastifyReply } from 'fastify';
+import { createHmac } from 'node:crypto';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Config } from '../config.js';
+import { errors } from '../domain/errors.js';
 import { normalisePhone, type NormalisedPhone } from '../domain/phone.js';
 import { checkSmsDestination } from '../domain/sms-policy.js';
+import type { DatabaseHandle } from '../store/db.js';
+import { openLimiterStore, type LimiterStore, type LimitSpec } from './limiter-store.js';
 
 // The abuse checks the phone-number routes call before they create a number, send a code or
-// check one. Counters (rate limits, daily caps) live behind this same interface.
+// check one: the destination policy (countries, number types) and the rate limits, counted in a
+// store all instances share. A refused request answers 429 too_many_requests with Retry-After.
 
 export interface PrepareRequest {
   userId: string;
@@ -14,21 +19,108 @@ export interface PrepareRequest {
 
 export interface AbuseGuard {
   checkNewNumber(userId: string, phone: NormalisedPhone): Promise<void>;
-  checkPrepare(request: PrepareRequest, reply?: FastifyReply): Promise<void>;
+  checkPrepare(request: PrepareRequest): Promise<void>;
   checkAttempt(ip: string): Promise<void>;
   close(): Promise<void>;
 }
 
-export function createAbuseGuard(config: Config): AbuseGuard {
+const HOUR = 3_600;
+const DAY = 86_400;
+
+/** Every limit the guard keeps, from the configuration. */
+export function limitSpecs(config: Config) {
+  const specs = {
+    sendCooldownPerNumber: { name: 'sms_cooldown_number', points: 1, durationSeconds: config.smsResendCooldownSeconds },
+    sendsPerNumberHour: { name: 'sms_number_hour', points: config.smsMaxPerNumberPerHour, durationSeconds: HOUR },
+    sendsPerNumberDay: { name: 'sms_number_day', points: config.smsMaxPerNumberPerDay, durationSeconds: DAY },
+    sendsPerUserHour: { name: 'sms_user_hour', points: config.smsMaxPerUserPerHour, durationSeconds: HOUR },
+    sendsPerIpHour: { name: 'sms_ip_hour', points: config.smsMaxPerIpPerHour, durationSeconds: HOUR },
+    attemptsPerIpHour: { name: 'attempt_ip_hour', points: config.attemptsMaxPerIpPerHour, durationSeconds: HOUR },
+    newNumbersPerUserDay: { name: 'new_number_user_day', points: config.newNumbersMaxPerUserPerDay, durationSeconds: DAY },
+  } satisfies Record<string, LimitSpec>;
+  return specs;
+}
+
+interface Charge {
+  limiter: RateLimiterAbstract;
+  key: string;
+}
+
+/**
+ * Takes one point from each limiter in order. When one refuses, the points already taken by this
+ * request are given back, so a refused request does not use up the caller's other allowances.
+ */
+async function chargeAll(charges: Charge[]): Promise<void> {
+  const taken: Charge[] = [];
+  for (const charge of charges) {
+    try {
+      await charge.limiter.consume(charge.key);
+      taken.push(charge);
+    } catch (refusal) {
+      if (!(refusal instanceof RateLimiterRes)) throw refusal;
+      await Promise.allSettled(taken.map((t) => t.limiter.reward(t.key, 1)));
+      throw errors.tooManyRequests(refusal.msBeforeNext / 1000);
+    }
+  }
+}
+
+/**
+ * Keys are an HMAC of the subject (number, IP, user id), so the counters table or Redis never
+ * holds a phone number or an address in clear, and nobody without the server secret can tell whose they are.
+ */
+function subjectHasher(secret: Buffer): (kind: string, subject: string) => string {
+  const key = createHmac('sha256', secret).update('phone-numbers:rate-limit-keys').digest();
+  return (kind, subject) => createHmac('sha256', key).update(`${kind}\0${subject}`).digest('base64url').slice(0, 32);
+}
+
+export interface AbuseGuardOptions {
+  database: DatabaseHandle;
+  /** A server secret (any derived key): rate-limit keys are HMACs under a key made from it. */
+  keySecret: Buffer;
+  /** An already open store (tests); by default one is opened from the configuration. */
+  store?: LimiterStore;
+}
+
+export async function createAbuseGuard(config: Config, options: AbuseGuardOptions): Promise<AbuseGuard> {
+  const store = options.store ?? await openLimiterStore({ database: options.database, redisUrl: config.redisUrl, keyPrefix: config.rateLimitKeyPrefix });
   const policy = { allowed: config.smsAllowedCountries, blocked: config.smsBlockedCountries };
+  const hash = subjectHasher(options.keySecret);
+  const specs = limitSpecs(config);
+  const limiter = (spec: LimitSpec) => store.limiter(spec);
+  const cooldown = config.smsResendCooldownSeconds > 0 ? limiter(specs.sendCooldownPerNumber) : null;
+  const sendsPerNumberHour = limiter(specs.sendsPerNumberHour);
+  const sendsPerNumberDay = limiter(specs.sendsPerNumberDay);
+  const sendsPerUserHour = limiter(specs.sendsPerUserHour);
+  const sendsPerIpHour = limiter(specs.sendsPerIpHour);
+  const attemptsPerIpHour = limiter(specs.attemptsPerIpHour);
+  const newNumbersPerUserDay = limiter(specs.newNumbersPerUserDay);
+
   return {
-    async checkNewNumber(_userId, phone) {
+    async checkNewNumber(userId, phone) {
       checkSmsDestination(phone, policy);
+      await chargeAll([{ limiter: newNumbersPerUserDay, key: hash('user', userId) }]);
     },
+
     async checkPrepare(request) {
+      // The policy may have changed since the number was added: enforce it again before we pay for an SMS.
       checkSmsDestination(normalisePhone(request.phoneNumber), policy);
+      const number = hash('phone', request.phoneNumber);
+      // Per number first (the limits an honest user meets, with the shortest Retry-After), then caller-wide ones.
+      await chargeAll([
+        ...(cooldown ? [{ limiter: cooldown, key: number }] : []),
+        { limiter: sendsPerNumberHour, key: number },
+        { limiter: sendsPerNumberDay, key: number },
+        { limiter: sendsPerUserHour, key: hash('user', request.userId) },
+        { limiter: sendsPerIpHour, key: hash('ip', request.ip) },
+      ]);
     },
-    async checkAttempt() {},
-    async close() {},
+
+    async checkAttempt(ip) {
+      await chargeAll([{ limiter: attemptsPerIpHour, key: hash('ip', ip) }]);
+    },
+
+    async close() {
+      await store.close();
+    },
   };
 }

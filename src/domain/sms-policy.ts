@@ -9,7 +9,12 @@ export interface CountryPolicy {
   blocked: string[];
 }
 
-/** Types that cannot receive an SMS, or that cost the sender money by design (toll fraud). */
+/**
+ * Never texted, by libphonenumber's type (full metadata): premium-rate and shared-cost numbers earn
+ * their owner money per message (the heart of SMS pumping); pagers, voicemail, UAN and personal
+ * (follow-me) numbers cannot receive a code; toll-free and VoIP ranges are not personal phones and
+ * are the stock of fake-account farms. Mobile, fixed and "fixed or mobile" numbers pass.
+ */
 const REFUSED_TYPES = new Set(['PREMIUM_RATE', 'SHARED_COST', 'TOLL_FREE', 'VOIP', 'UAN', 'PAGER', 'VOICEMAIL', 'PERSONAL_NUMBER']);
 
 export function checkSmsDestination(phone: NormalisedPhone, policy: CountryPolicy, paramName = 'phone_number'): void {

@@ -4,7 +4,7 @@ import { unseal } from '../domain/seal.js';
 import { maskPhone } from '../domain/phone.js';
 import type { DatabaseHandle } from '../store/db.js';
 import {
-  claimDueSms, markSmsFinal, markSmsRetry, markSmsSent, nextDueAt, verificationIsCurrent,
+  claimDueSms, codeNoLongerUsable, markSmsFinal, markSmsRetry, markSmsSent, nextDueAt,
 } from '../store/sms-messages.js';
 import type { SmsMessageRow } from '../store/schema.js';
 import type { SmsProvider } from './provider.js';
@@ -27,6 +27,12 @@ export interface OutboxOptions {
 export function backoffMs(tries: number, baseMs: number, maxMs: number): number {
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, tries - 1));
   return Math.max(1, randomInt(Math.max(2, Math.floor(ceiling))));
+}
+
+function describeThrown(error: unknown): string {
+  const e = error as { name?: string; message?: string; cause?: { code?: string } };
+  if (e?.name === 'TimeoutError') return 'provider did not answer in time';
+  return `${e?.message ?? 'send failed'}${e?.cause?.code ? ` (${e.cause.code})` : ''}`.slice(0, 300);
 }
 
 export class OutboxWorker {
@@ -118,10 +124,18 @@ export class OutboxWorker {
   private async deliver(message: SmsMessageRow): Promise<void> {
     const db = this.database.db;
     const log = this.log.child({ sms_id: message.id, to: maskPhone(message.to_phone) });
-    if (message.phone_number_id && message.verification_id
-      && !(await verificationIsCurrent(db, message.phone_number_id, message.verification_id))) {
+    // A code that was replaced (or its number deleted, or its tries used up) or that expired is not worth paying for.
+    const unusable = message.phone_number_id && message.verification_id
+      ? await codeNoLongerUsable(db, message.phone_number_id, message.verification_id, this.clock())
+      : null;
+    if (unusable === 'replaced') {
       await markSmsFinal(db, message.id, this.id, 'superseded', null, this.clock(), false);
       log.info('sms superseded by a newer code; not sent');
+      return;
+    }
+    if (unusable === 'expired') {
+      await markSmsFinal(db, message.id, this.id, 'dead', 'the code expired before it could be sent', this.clock(), false);
+      log.warn('sms code expired before sending; not sent');
       return;
     }
     const body = unseal(this.sealKey, message.body_sealed);
@@ -129,7 +143,8 @@ export class OutboxWorker {
     try {
       result = await this.provider.send({ id: message.id, to: message.to_phone, body });
     } catch (error) {
-      result = { ok: false as const, permanent: false, error: (error as Error).message };
+      // Network failures and timeouts: worth another try. The message names the cause, never the request.
+      result = { ok: false as const, permanent: false, error: describeThrown(error) };
     }
     const now = this.clock();
     if (result.ok) {

@@ -1,0 +1,74 @@
+import { createHmac } from 'node:crypto';
+import { ConfigError } from '../../config.js';
+import type { SmsProvider } from '../provider.js';
+import { failure, isTransientStatus, postWithDeadline } from './http.js';
+
+// Any SMS gateway: one JSON POST per message to SMS_WEBHOOK_URL, signed the Standard Webhooks way
+// (webhook-id, webhook-timestamp, webhook-signature), so receivers can use any Standard Webhooks library.
+
+export interface WebhookOptions {
+  url: string;
+  secret: string;
+  timeoutMs: number;
+  clock?: () => number;
+}
+
+const MIN_KEY_BYTES = 16;
+
+/** `whsec_<base64>` is the Standard Webhooks form (the key is the decoded bytes); any other text is used as it is. */
+export function webhookKey(secret: string): Buffer {
+  let key: Buffer;
+  if (secret.startsWith('whsec_')) {
+    const encoded = secret.slice('whsec_'.length);
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded)) throw new ConfigError('SMS_WEBHOOK_SECRET', 'the part after whsec_ must be base64');
+    key = Buffer.from(encoded, 'base64');
+  } else {
+    key = Buffer.from(secret, 'utf8');
+  }
+  if (key.length < MIN_KEY_BYTES) throw new ConfigError('SMS_WEBHOOK_SECRET', `must be at least ${MIN_KEY_BYTES} bytes of key`);
+  return key;
+}
+
+/** `v1,` + base64 HMAC-SHA256 over `<id>.<timestamp>.<body>`: the signed content of Standard Webhooks. */
+export function webhookSignature(key: Buffer, id: string, timestampSeconds: number, body: string): string {
+  return `v1,${createHmac('sha256', key).update(`${id}.${timestampSeconds}.${body}`).digest('base64')}`;
+}
+
+export function webhookProvider(options: WebhookOptions): SmsProvider {
+  const key = webhookKey(options.secret);
+  const clock = options.clock ?? Date.now;
+  return {
+    name: 'webhook',
+    async send(message) {
+      const now = clock();
+      const timestamp = Math.floor(now / 1000);
+      const body = JSON.stringify({
+        type: 'sms.send',
+        timestamp: new Date(now).toISOString(),
+        data: { id: message.id, to: message.to, body: message.body },
+      });
+      // The message id is the webhook id on every try, so a receiver can drop a repeat it already handled.
+      const answer = await postWithDeadline(options.url, {
+        headers: {
+          'content-type': 'application/json',
+          'webhook-id': message.id,
+          'webhook-timestamp': String(timestamp),
+          'webhook-signature': webhookSignature(key, message.id, timestamp, body),
+        },
+        body,
+      }, options.timeoutMs);
+      if (answer.status >= 200 && answer.status < 300) return { ok: true, providerMessageId: gatewayId(answer.text) };
+      return failure(!isTransientStatus(answer.status), `webhook HTTP ${answer.status}`);
+    },
+  };
+}
+
+/** A gateway may answer `{"id": "..."}`; we keep it to match delivery reports later. */
+function gatewayId(text: string): string | null {
+  try {
+    const value = JSON.parse(text) as { id?: unknown };
+    return typeof value?.id === 'string' && value.id.length <= 200 ? value.id : null;
+  } catch {
+    return null;
+  }
+}
