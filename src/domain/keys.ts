@@ -9,7 +9,9 @@ export function newSecretKey(live: boolean): string {
 
 /** `pk_test_` + base64("<frontend api host>$"), which Clerk's SDKs decode to find the Frontend API. */
 export function publishableKey(frontendApiUrl: string, live: boolean): string {
-  const host = new URL(frontendApiUrl).host;
+  const url = new URL(frontendApiUrl);
+  // clerk-js refuses a key whose host has no dot: "localhost" is written as the loopback address it means.
+  const host = url.hostname === 'localhost' ? `127.0.0.1${url.port ? `:${url.port}` : ''}` : url.host;
   return `pk_${live ? 'live' : 'test'}_${Buffer.from(`${host}$`).toString('base64')}`;
 }
 

@@ -1,0 +1,19 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../../context.js';
+import { newId } from '../../../domain/ids.js';
+import { newOpaqueToken, tokenDigest } from '../../../domain/keys.js';
+import { insertClient } from '../../../store/clients.js';
+
+// Development only: POST /v1/dev_browser makes a client for a browser that cannot keep cookies for
+// the Frontend API; clerk-js then sends its token as `__clerk_db_jwt` on every request.
+
+export function devBrowserRoutes(app: FastifyInstance, ctx: AppContext): void {
+  app.post('/v1/dev_browser', async () => {
+    const now = ctx.now();
+    const token = newOpaqueToken();
+    const id = newId('client', now);
+    await insertClient(ctx.database.db, { id, token_digest: tokenDigest(token), last_active_session_id: null, created_at: now, updated_at: now });
+    // Clerk answers the dev browser's JWT as `id`; ours is the client token, as opaque as the cookie's.
+    return { object: 'dev_browser', id: token, client_id: id, created_at: now, updated_at: now };
+  });
+}

@@ -1,0 +1,51 @@
+import { createHmac } from 'node:crypto';
+import { calculateJwkThumbprint, exportJWK, exportPKCS8, exportSPKI, generateKeyPair, importJWK, importPKCS8, type JWK } from 'jose';
+import { seal, unseal } from '../domain/seal.js';
+import type { Db } from '../store/db.js';
+import { getOrCreateSetting } from '../store/settings.js';
+
+// The RSA key pair that signs session tokens: given by configuration, or generated once and kept in
+// the database, sealed with a key derived from the secret key (a copy of the table cannot mint tokens).
+
+const SETTING = 'session_signing_key';
+
+export interface SigningKey {
+  kid: string;
+  privateKey: CryptoKey;
+  /** The public key as a JWK, with kid, alg and use: what the JWKS endpoints serve. */
+  publicJwk: JWK & { kid: string; alg: 'RS256'; use: 'sig' };
+  /** The public key in PEM (SPKI): what `verifyToken(token, { jwtKey })` takes. */
+  publicPem: string;
+}
+
+function sealingKey(secretKey: string): Buffer {
+  return createHmac('sha256', secretKey).update('phone-numbers:session-signing-key').digest();
+}
+
+async function generatedPem(db: Db, secretKey: string): Promise<string> {
+  const key = sealingKey(secretKey);
+  const sealed = await getOrCreateSetting(db, SETTING, async () => {
+    const pair = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
+    return seal(key, await exportPKCS8(pair.privateKey));
+  });
+  try {
+    return unseal(key, sealed);
+  } catch {
+    throw new Error(`the session signing key in the database was sealed with another secret key: set CLERK_JWT_PRIVATE_KEY, or delete the instance_settings row "${SETTING}" to make a new one`);
+  }
+}
+
+export async function loadSigningKey(db: Db, secretKey: string, configuredPem: string | undefined): Promise<SigningKey> {
+  const pem = configuredPem ?? (await generatedPem(db, secretKey));
+  const extractable = await importPKCS8(pem, 'RS256', { extractable: true });
+  const { n, e } = await exportJWK(extractable);
+  const publicPart: JWK = { kty: 'RSA', n: n!, e: e! };
+  const kid = `ins_${await calculateJwkThumbprint(publicPart)}`;
+  const publicKey = await importJWK(publicPart, 'RS256', { extractable: true }) as CryptoKey;
+  return {
+    kid,
+    privateKey: await importPKCS8(pem, 'RS256'),
+    publicJwk: { ...publicPart, kid, alg: 'RS256', use: 'sig' },
+    publicPem: await exportSPKI(publicKey),
+  };
+}
