@@ -1,10 +1,44 @@
+import { randomBytes } from 'node:crypto';
 import { defineConfig } from 'vitest/config';
+
+// The suite runs twice in one `vitest run`: once on SQLite, and once on PostgreSQL when
+// TEST_DATABASE_URL is set (each test server then gets a schema of its own there). The pure domain
+// tests touch no database and run once; the two-instance test needs PostgreSQL and runs only there.
+
+const postgresUrl = process.env.TEST_DATABASE_URL?.trim();
+// Names this run's schemas (pn_test_<runid>_...), so its teardown drops only what it made.
+process.env.TEST_RUN_ID ??= `${Math.floor(Date.now() / 1000).toString(36)}_${randomBytes(3).toString('hex')}`;
+
+if (!postgresUrl) console.warn('!!! PostgreSQL half SKIPPED: TEST_DATABASE_URL is not set (the suite ran on SQLite only)');
+
+const everything = ['test/**/*.test.ts'];
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // vitest's default on 2 cores is one file at a time; the files mostly wait on servers, child
+    // processes and databases, and each uses its own database, ports and key prefix, so two overlap well.
+    maxWorkers: 2,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'sqlite', include: everything, exclude: ['test/multi-instance/two-instances.test.ts'], env: { TEST_DB: 'sqlite' } },
+      },
+      ...(postgresUrl
+        ? [{
+          extends: true,
+          test: {
+            name: 'postgres',
+            include: everything,
+            // The README tour binds the default ports and the CLI tests bring their own SQLite file: once is enough.
+            exclude: ['test/domain/**', 'test/readme/**', 'test/cli/**'],
+            env: { TEST_DB: 'postgres', TEST_DATABASE_URL: postgresUrl },
+            globalSetup: ['test/helpers/postgres-global-setup.ts'],
+          },
+        }]
+        : []),
+    ],
   },
 });

@@ -1,6 +1,8 @@
 // The only module that reads the environment: env -> one typed, validated Config.
 // A bad value throws ConfigError naming the variable, and start-up stops with that one line.
 
+import { createPrivateKey, type KeyObject } from 'node:crypto';
+
 export type InstanceType = 'development' | 'production';
 export type SmsProviderName = 'dev' | 'twilio' | 'webhook';
 
@@ -23,6 +25,8 @@ export interface Config {
   otpMaxAttempts: number;
   smsResendCooldownSeconds: number;
   smsMaxPerNumberPerHour: number;
+  /** A second, longer window per number: it bounds the guesses on one number per day (see SECURITY.md). */
+  smsMaxPerNumberPerDay: number;
   smsMaxPerUserPerHour: number;
   smsMaxPerIpPerHour: number;
   attemptsMaxPerIpPerHour: number;
@@ -31,6 +35,8 @@ export interface Config {
   smsBlockedCountries: string[];
   smsProvider: SmsProviderName;
   smsMaxSendTries: number;
+  /** One provider call may take this long; shorter than the outbox lease, so a slow send is never sent twice. */
+  smsSendTimeoutMs: number;
   twilio: {
     accountSid: string | undefined;
     authToken: string | undefined;
@@ -40,6 +46,8 @@ export interface Config {
   };
   webhook: { url: string | undefined; secret: string | undefined };
   allowedOrigins: string[];
+  /** PEM (PKCS#8) RSA key that signs session tokens; unset means "generate once, keep sealed in the database". */
+  jwtPrivateKey: string | undefined;
   sessionLifetimeSeconds: number;
   logLevel: string;
   /** Believe X-Forwarded-For (only behind a proxy you run): rate limits key on the client IP. */
@@ -48,6 +56,12 @@ export interface Config {
   /** Run the outbox worker in this process (off for one-shot CLI commands and some tests). */
   outboxWorker: boolean;
   outboxPollMs: number;
+  /** How long a worker owns a claimed message; a worker that dies is replaced after this. */
+  outboxLeaseMs: number;
+  /** First retry delay ceiling; doubles each try (full jitter), up to five minutes. */
+  outboxBackoffBaseMs: number;
+  /** Namespace for rate-limit keys, so several deployments (or test runs) can share one Redis. */
+  rateLimitKeyPrefix: string;
 }
 
 export class ConfigError extends Error {
@@ -112,6 +126,28 @@ function url(env: Env, name: string): string | undefined {
   return raw.replace(/\/+$/, '');
 }
 
+function rateLimitKeyPrefix(env: Env): string {
+  const raw = text(env, 'RATE_LIMIT_KEY_PREFIX') ?? 'pn';
+  if (!/^[A-Za-z0-9_-]{1,40}$/.test(raw)) throw new ConfigError('RATE_LIMIT_KEY_PREFIX', 'expected 1 to 40 letters, digits, - or _');
+  return raw;
+}
+
+/** A PEM in one env line may carry its line breaks as "\\n"; the key must be RSA, 2048 bits or more, as Clerk's SDKs expect. */
+function jwtPrivateKey(env: Env): string | undefined {
+  const raw = text(env, 'CLERK_JWT_PRIVATE_KEY')?.replace(/\\n/g, '\n');
+  if (raw === undefined) return undefined;
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(raw);
+  } catch {
+    throw new ConfigError('CLERK_JWT_PRIVATE_KEY', 'expected a PEM private key (-----BEGIN PRIVATE KEY-----)');
+  }
+  if (key.asymmetricKeyType !== 'rsa' || (key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) {
+    throw new ConfigError('CLERK_JWT_PRIVATE_KEY', 'expected an RSA key of at least 2048 bits (session tokens are RS256)');
+  }
+  return key.export({ format: 'pem', type: 'pkcs8' }).toString();
+}
+
 function databaseUrl(env: Env): string {
   const raw = text(env, 'DATABASE_URL') ?? 'sqlite:./data/phone-numbers.db';
   if (raw.startsWith('sqlite:') || raw.startsWith('postgres://') || raw.startsWith('postgresql://')) return raw;
@@ -154,6 +190,12 @@ export function loadConfig(env: Env = process.env): Config {
     if (!webhook.secret) throw new ConfigError('SMS_WEBHOOK_SECRET', 'required when SMS_PROVIDER=webhook');
   }
 
+  const smsSendTimeoutMs = integer(env, 'SMS_SEND_TIMEOUT_MS', 10_000, 50, 600_000);
+  const outboxLeaseMs = integer(env, 'OUTBOX_LEASE_MS', 30_000, 100, 3_600_000);
+  if (outboxLeaseMs <= smsSendTimeoutMs) {
+    throw new ConfigError('OUTBOX_LEASE_MS', `must be longer than SMS_SEND_TIMEOUT_MS (${smsSendTimeoutMs}), or a slow send could be sent twice`);
+  }
+
   const allowed = countryList(env, 'SMS_ALLOWED_COUNTRIES');
   const blocked = countryList(env, 'SMS_BLOCKED_COUNTRIES');
 
@@ -174,6 +216,7 @@ export function loadConfig(env: Env = process.env): Config {
     otpMaxAttempts: integer(env, 'OTP_MAX_ATTEMPTS', 5, 1, 100),
     smsResendCooldownSeconds: integer(env, 'SMS_RESEND_COOLDOWN_SECONDS', 30, 0, 86_400),
     smsMaxPerNumberPerHour: integer(env, 'SMS_MAX_PER_NUMBER_PER_HOUR', 5, 1, 10_000),
+    smsMaxPerNumberPerDay: integer(env, 'SMS_MAX_PER_NUMBER_PER_DAY', 10, 1, 100_000),
     smsMaxPerUserPerHour: integer(env, 'SMS_MAX_PER_USER_PER_HOUR', 10, 1, 10_000),
     smsMaxPerIpPerHour: integer(env, 'SMS_MAX_PER_IP_PER_HOUR', 20, 1, 1_000_000),
     attemptsMaxPerIpPerHour: integer(env, 'ATTEMPTS_MAX_PER_IP_PER_HOUR', 50, 1, 1_000_000),
@@ -182,8 +225,10 @@ export function loadConfig(env: Env = process.env): Config {
     smsBlockedCountries: blocked,
     smsProvider,
     smsMaxSendTries: integer(env, 'SMS_MAX_SEND_TRIES', 6, 1, 100),
+    smsSendTimeoutMs,
     twilio,
     webhook,
+    jwtPrivateKey: jwtPrivateKey(env),
     allowedOrigins: (text(env, 'ALLOWED_ORIGINS') ?? '').split(',').map((o) => o.trim().replace(/\/+$/, '')).filter(Boolean),
     sessionLifetimeSeconds: integer(env, 'SESSION_LIFETIME_SECONDS', 7 * 86_400, 60, 365 * 86_400),
     trustProxy: boolean(env, 'TRUST_PROXY', false),
@@ -191,5 +236,30 @@ export function loadConfig(env: Env = process.env): Config {
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 16 * 1024, 1024, 10 * 1024 * 1024),
     outboxWorker: boolean(env, 'OUTBOX_WORKER', true),
     outboxPollMs: integer(env, 'OUTBOX_POLL_MS', 1000, 10, 600_000),
+    outboxLeaseMs,
+    outboxBackoffBaseMs: integer(env, 'OUTBOX_BACKOFF_BASE_MS', 1000, 1, 600_000),
+    rateLimitKeyPrefix: rateLimitKeyPrefix(env),
   };
+}
+
+/** Where the `call` and `mcp` commands send requests, and as whom. */
+export interface ClientConfig {
+  /** FAPI_URL: wins over the publishable key. */
+  baseUrl: string | undefined;
+  /** CLERK_PUBLISHABLE_KEY: the capability file's bind; decodes to the Frontend API host. */
+  publishableKey: string | undefined;
+  /** CLERK_CLIENT_TOKEN: a native client token (the Authorization header of a native sign-in). */
+  token: string | undefined;
+}
+
+export function loadClientConfig(env: Env = process.env): ClientConfig {
+  const baseUrl = url(env, 'FAPI_URL');
+  const publishableKey = text(env, 'CLERK_PUBLISHABLE_KEY');
+  if (publishableKey !== undefined && !/^pk_(test|live)_[A-Za-z0-9+/=_-]+$/.test(publishableKey)) {
+    throw new ConfigError('CLERK_PUBLISHABLE_KEY', 'expected pk_test_... or pk_live_...');
+  }
+  if (baseUrl === undefined && publishableKey === undefined) {
+    throw new ConfigError('FAPI_URL', 'set FAPI_URL (e.g. http://localhost:4000) or CLERK_PUBLISHABLE_KEY');
+  }
+  return { baseUrl, publishableKey, token: text(env, 'CLERK_CLIENT_TOKEN') };
 }

@@ -7,6 +7,8 @@ import { createLogger } from './logger.js';
 import { createSmsProvider } from './sms/providers/index.js';
 import { OutboxWorker } from './sms/outbox.js';
 import { createAbuseGuard, type AbuseGuard } from './abuse/guard.js';
+import { SessionTokens } from './tokens/session-tokens.js';
+import { loadSigningKey } from './tokens/signing-key.js';
 
 // Everything a request handler needs, built once at start: config, database, keys, logger, outbox.
 
@@ -23,6 +25,8 @@ export interface AppContext {
   log: Logger;
   outbox: OutboxWorker;
   abuse: AbuseGuard;
+  /** Signs session tokens (RS256) and serves the public key as JWKS. */
+  sessionTokens: SessionTokens;
   /** Where clients reach the Frontend API (PUBLIC_URL, else the listening address, set once it is known). */
   frontendApiUrl: string;
   now: () => number;
@@ -44,7 +48,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const log = options.logger ?? createLogger(config.logLevel);
   const database = openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
   try {
-    await migrate(database.db);
+    await migrate(database);
     const secretKey = await resolveSecretKey(config, database);
     const live = secretKey.startsWith('sk_live_');
     const frontendApiUrl = config.publicUrl ?? options.frontendApiUrl ?? `http://localhost:${config.port}`;
@@ -52,14 +56,19 @@ export async function createContext(config: Config, options: ContextOptions = {}
     const outbox = new OutboxWorker(database, createSmsProvider(config), derived.seal, log.child({ component: 'outbox' }), {
       maxTries: config.smsMaxSendTries,
       pollMs: config.outboxPollMs,
+      leaseMs: config.outboxLeaseMs,
+      baseBackoffMs: config.outboxBackoffBaseMs,
     });
+    const sessionTokens = new SessionTokens(await loadSigningKey(database.db, secretKey, config.jwtPrivateKey));
+    const abuse = await createAbuseGuard(config, { database, keySecret: derived.otp });
     return {
       config,
       database,
       keys: { secretKey, publishableKey: publishableKey(frontendApiUrl, live), derived },
       log,
       outbox,
-      abuse: createAbuseGuard(config),
+      abuse,
+      sessionTokens,
       frontendApiUrl,
       now: Date.now,
     };

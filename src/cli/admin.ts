@@ -2,15 +2,12 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
 import { createContext, type AppContext } from '../context.js';
 import { createSignInToken, createUser, DEFAULT_SIGN_IN_TOKEN_SECONDS } from '../admin/users.js';
-import { normalisePhone } from '../domain/phone.js';
-import { unseal } from '../domain/seal.js';
-import { listSms } from '../store/sms-messages.js';
 import { migrate } from '../store/db.js';
 import { ClerkError } from '../domain/errors.js';
 
-// One-shot commands on the configured database: migrate, users, sign-in tokens, the SMS inbox.
+// One-shot commands on the configured database: migrate, users, sign-in tokens (SMS ones: sms.ts).
 
-async function withContext<T>(run: (ctx: AppContext) => Promise<T>): Promise<T> {
+export async function withContext<T>(run: (ctx: AppContext) => Promise<T>): Promise<T> {
   const ctx = await createContext({ ...loadConfig(), outboxWorker: false, logLevel: 'silent' });
   try {
     return await run(ctx);
@@ -18,17 +15,18 @@ async function withContext<T>(run: (ctx: AppContext) => Promise<T>): Promise<T> 
     if (error instanceof ClerkError) throw new Error(`${error.code}: ${error.longMessage}`);
     throw error;
   } finally {
+    await ctx.abuse.close();
     await ctx.database.close();
   }
 }
 
-const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+export const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 export function adminCommands(program: Command): void {
   program.command('migrate').description('apply database migrations and exit').action(async () => {
     await withContext(async (ctx) => {
-      const applied = await migrate(ctx.database.db);
+      const applied = await migrate(ctx.database);
       process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'up to date\n');
     });
   });
@@ -54,18 +52,6 @@ export function adminCommands(program: Command): void {
       await withContext(async (ctx) => {
         const token = await createSignInToken(ctx.database.db, options.user, Number(options.expiresIn), Date.now());
         print({ id: token.id, user_id: token.userId, token: token.token });
-      });
-    });
-
-  const sms = program.command('sms').description('see the SMS messages the server sent or will send');
-  sms.command('inbox')
-    .description('development inbox: messages the dev provider delivered, newest first')
-    .option('--phone <e164>', 'only messages to this number')
-    .action(async (options: { phone?: string }) => {
-      await withContext(async (ctx) => {
-        const to = options.phone ? normalisePhone(options.phone).e164 : undefined;
-        const rows = await listSms(ctx.database.db, { to, provider: 'dev', limit: 50 });
-        print(rows.map((r) => ({ id: r.id, to: r.to_phone, status: r.status, created_at: new Date(r.created_at).toISOString(), body: unseal(ctx.keys.derived.seal, r.body_sealed) })));
       });
     });
 }

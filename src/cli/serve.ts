@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
 import { startServer } from '../server.js';
+import { ACCOUNT_PAGE_PATH, INBOX_PAGE_PATH } from '../http/fapi/routes/pages.js';
 
 // `phone-numbers serve`: both APIs and the outbox, with a start banner and graceful shutdown.
 
@@ -21,6 +22,9 @@ export function serveCommand(program: Command): void {
         // The secret key is printed only in development, where it was generated for this machine.
         config.instanceType === 'development' ? `  Secret key       ${ctx.keys.secretKey}` : '  Secret key       (from CLERK_SECRET_KEY)',
         config.instanceType === 'development' ? `  Dev SMS inbox    ${server.backendApiUrl}/v1/dev/sms_messages` : '',
+        '',
+        `  Account page     ${server.frontendApiUrl}${ACCOUNT_PAGE_PATH}${config.instanceType === 'development' ? '  (sign in as a demo user there)' : ''}`,
+        config.instanceType === 'development' ? `  SMS inbox page   ${server.frontendApiUrl}${INBOX_PAGE_PATH}` : '',
         '',
         config.instanceType === 'development' ? `  In another shell:  export CLERK_SECRET_KEY=${ctx.keys.secretKey}` : '',
         '',

@@ -79,6 +79,8 @@ export const errors = {
     new ClerkError(403, 'origin_invalid', 'invalid origin', 'This origin is not allowed to make this request.'),
   secretKeyInvalid: () =>
     new ClerkError(401, 'authentication_invalid', 'Unauthorized', 'The secret key is missing or invalid.'),
+  serviceUnavailable: (why: string) =>
+    new ClerkError(503, 'service_unavailable', 'service unavailable', why),
   internal: () =>
     new ClerkError(500, 'internal_clerk_error', 'Oops, an unexpected error occurred',
       'There was an internal error on our servers. We have been notified and are working on fixing it.'),

@@ -4,12 +4,14 @@ import { ClerkError, errors } from '../domain/errors.js';
 
 // Every error leaves as a ClerkErrors body: never a framework default, never HTML, never a stack.
 
-export function sendClerkError(reply: FastifyReply, error: ClerkError): FastifyReply {
+/** The ClerkErrors body; `extra` adds fields a particular contract asks for beside it (health's status). */
+export function clerkErrorBody(error: ClerkError, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { ...extra, errors: [error.toJSON()], clerk_trace_id: randomBytes(16).toString('hex') };
+}
+
+export function sendClerkError(reply: FastifyReply, error: ClerkError, extra: Record<string, unknown> = {}): FastifyReply {
   if (error.retryAfterSeconds !== undefined) reply.header('Retry-After', String(error.retryAfterSeconds));
-  return reply.status(error.status).type('application/json; charset=utf-8').send({
-    errors: [error.toJSON()],
-    clerk_trace_id: randomBytes(16).toString('hex'),
-  });
+  return reply.status(error.status).type('application/json; charset=utf-8').send(clerkErrorBody(error, extra));
 }
 
 /** Fastify's own request errors (bad JSON, body too large, wrong media type) as Clerk errors. */

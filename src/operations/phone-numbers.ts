@@ -6,7 +6,7 @@ import { generateBackupCodes, nextDefault, nextPrimary, planSecondFactorChange, 
 import type { Db } from '../store/db.js';
 import { clearDefaultSecondFactor, deletePhoneNumber, findPhoneNumber, listPhoneNumbers, setSecondFactor } from '../store/phone-numbers.js';
 import type { PhoneNumberRow } from '../store/schema.js';
-import { findUser, updateUser } from '../store/users.js';
+import { findUser, lockUser, updateUser } from '../store/users.js';
 
 // Changes to a user's numbers that touch several rows: each runs in one transaction, so primary,
 // default and two-factor state never disagree with the numbers themselves.
@@ -27,6 +27,8 @@ export interface SecondFactorResult {
 
 export async function applySecondFactorChange(db: Kysely<Database>, userId: string, id: string, change: SecondFactorChange, now: number): Promise<SecondFactorResult> {
   return db.transaction().execute(async (tx) => {
+    // Parallel changes (other pool connections, other instances) take turns, each reading the last one's result.
+    await lockUser(tx, userId);
     const numbers = await listPhoneNumbers(tx, [userId]);
     const target = numbers.find((n) => n.id === id);
     if (!target) throw errors.resourceNotFound();
@@ -56,6 +58,7 @@ export async function applySecondFactorChange(db: Kysely<Database>, userId: stri
 /** Deletes a number; primary moves to another verified number, default to another reserved one. */
 export async function removePhoneNumber(db: Kysely<Database>, userId: string, id: string, now: number): Promise<boolean> {
   return db.transaction().execute(async (tx) => {
+    await lockUser(tx, userId);
     const numbers = await listPhoneNumbers(tx, [userId]);
     const target = numbers.find((n) => n.id === id);
     if (!target || !(await deletePhoneNumber(tx, userId, id))) return false;

@@ -2,9 +2,10 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import { migrations } from './migrations/index.js';
+import { withStatementCache } from './statement-cache.js';
 
 // Opens the database a DATABASE_URL names, and hides what differs between SQLite and PostgreSQL.
 
@@ -14,8 +15,11 @@ export type Db = Kysely<Database> | Transaction<Database>;
 export interface DatabaseHandle {
   db: Kysely<Database>;
   dialect: Dialect;
+  /** PostgreSQL only: the schema `?schema=` named, which holds every table (null: the search_path default). */
+  schema: string | null;
   /** The driver underneath, for libraries that need it (rate-limiter-flexible's SQL stores). */
   raw: { dialect: 'sqlite'; sqlite: SQLite.Database } | { dialect: 'postgres'; pool: pg.Pool };
+  /** Closes the connection or pool; safe to call more than once. */
   close(): Promise<void>;
 }
 
@@ -26,21 +30,30 @@ export interface OpenOptions {
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
 
+function closeOnce(close: () => Promise<void>): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => (closing ??= close());
+}
+
 function openSqlite(url: string): DatabaseHandle {
   const location = url.slice('sqlite:'.length);
   const memory = location === ':memory:' || location === '';
   if (!memory) mkdirSync(dirname(location), { recursive: true });
   const sqlite = new SQLite(memory ? ':memory:' : location);
+  // Several processes may share one file (CLI next to the server, a restarted worker): wait, don't fail.
+  // First, so that switching a new file to WAL also waits for a process doing the same.
+  sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
-  // Several processes may share one file (CLI next to the server, a restarted worker): wait, don't fail.
-  sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { db, dialect: 'sqlite', raw: { dialect: 'sqlite', sqlite }, close: () => db.destroy() };
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  return { db, dialect: 'sqlite', schema: null, raw: { dialect: 'sqlite', sqlite }, close: closeOnce(() => db.destroy()) };
 }
 
-/** `?schema=name` puts every table in that schema (created when missing): one schema per test run. */
+/**
+ * `?schema=name` puts every table in that schema (one schema per test run). The schema is made by
+ * migrate(), which every start runs; until then the search_path simply names a schema not there yet.
+ */
 function openPostgres(url: string, options: OpenOptions): DatabaseHandle {
   const parsed = new URL(url);
   const schema = parsed.searchParams.get('schema');
@@ -51,6 +64,8 @@ function openPostgres(url: string, options: OpenOptions): DatabaseHandle {
   const pool = new pg.Pool({
     connectionString: parsed.toString(),
     max: options.poolSize ?? 10,
+    // A database that does not answer fails the request (and the health check) instead of queueing it forever.
+    connectionTimeoutMillis: 10_000,
     // bigint and numeric columns come back as JS numbers, as better-sqlite3 returns them.
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
@@ -58,15 +73,11 @@ function openPostgres(url: string, options: OpenOptions): DatabaseHandle {
     },
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
-  const db = new Kysely<Database>({
-    dialect: new PostgresDialect({
-      pool,
-      onCreateConnection: schema
-        ? async (connection) => { await connection.executeQuery(sql`create schema if not exists ${sql.id(schema)}`.compile(db)); }
-        : undefined,
-    }),
-  });
-  return { db, dialect: 'postgres', raw: { dialect: 'postgres', pool }, close: () => db.destroy() };
+  // An idle connection the server dropped (restart, failover) is an 'error' event; unhandled it would
+  // end the process. The pool discards that connection and the next query opens a new one.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: 'postgres', schema, raw: { dialect: 'postgres', pool }, close: closeOnce(() => db.destroy()) };
 }
 
 export function openDatabase(url: string, options: OpenOptions = {}): DatabaseHandle {
@@ -74,12 +85,65 @@ export function openDatabase(url: string, options: OpenOptions = {}): DatabaseHa
   return openPostgres(url, options);
 }
 
-/** Runs pending migrations. On PostgreSQL Kysely holds an advisory lock, so instances starting together take turns. */
-export async function migrate(db: Kysely<Database>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) throw error instanceof Error ? error : new Error(String(error));
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+function migrator(database: DatabaseHandle): Migrator {
+  return new Migrator({
+    db: database.db,
+    provider: { getMigrations: async () => migrations },
+    // Kysely looks for its bookkeeping tables in every schema unless told which one is ours.
+    ...(database.schema ? { migrationTableSchema: database.schema } : {}),
+  });
+}
+
+/**
+ * Takes SQLite's write lock, waiting for other writers without blocking the event loop (busy_timeout
+ * would: another connection in this same process could then never finish and let go).
+ */
+async function beginImmediate(sqlite: SQLite.Database, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const busyTimeout = sqlite.pragma('busy_timeout', { simple: true }) as number;
+  sqlite.pragma('busy_timeout = 0');
+  try {
+    for (;;) {
+      try {
+        sqlite.exec('BEGIN IMMEDIATE');
+        return;
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+  } finally {
+    sqlite.pragma(`busy_timeout = ${busyTimeout}`);
+  }
+}
+
+/**
+ * Runs pending migrations; instances starting together take turns. On PostgreSQL Kysely holds an
+ * advisory lock and runs them in one transaction; on SQLite, which Kysely does not lock, one
+ * BEGIN IMMEDIATE transaction makes other processes wait their turn and then find nothing to do.
+ */
+export async function migrate(database: DatabaseHandle): Promise<string[]> {
+  const run = async () => {
+    const { error, results } = await migrator(database).migrateToLatest();
+    if (error) throw error instanceof Error ? error : new Error(String(error));
+    return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  };
+  if (database.raw.dialect === 'postgres') return run();
+  const { sqlite } = database.raw;
+  await beginImmediate(sqlite);
+  try {
+    const applied = await run();
+    sqlite.exec('COMMIT');
+    return applied;
+  } catch (error) {
+    if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+    throw error;
+  }
+}
+
+/** Reads one row through the pool: proves the database answers and is migrated (the health check). */
+export async function checkDatabase(db: Db): Promise<void> {
+  await db.selectFrom('instance_settings').select('key').limit(1).execute();
 }
 
 /** True when a write failed on a unique constraint, in either dialect. */

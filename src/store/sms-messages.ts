@@ -70,6 +70,15 @@ export async function verificationIsCurrent(db: Db, phoneNumberId: string, verif
   return row !== undefined;
 }
 
+/** Why a message's code can no longer be used, or null while it still can (checked just before sending). */
+export async function codeNoLongerUsable(db: Db, phoneNumberId: string, verificationId: string, now: number): Promise<'replaced' | 'expired' | null> {
+  const row = await db.selectFrom('phone_numbers').select('verification_expire_at')
+    .where('id', '=', phoneNumberId).where('verification_id', '=', verificationId).where('verification_status', '=', 'unverified')
+    .executeTakeFirst();
+  if (!row) return 'replaced';
+  return row.verification_expire_at !== null && row.verification_expire_at <= now ? 'expired' : null;
+}
+
 export interface SmsQuery {
   to?: string | undefined;
   status?: SmsStatus[] | undefined;

@@ -24,3 +24,12 @@ export async function deleteUser(db: Db, id: string): Promise<boolean> {
 export async function updateUser(db: Db, id: string, changes: Partial<Omit<UserRow, 'id' | 'created_at'>>): Promise<void> {
   await db.updateTable('users').set(changes).where('id', '=', id).execute();
 }
+
+/**
+ * Makes the rest of this transaction wait for any other transaction changing the same user, so a
+ * change that reads the user's numbers and then writes never acts on a stale read. A no-op UPDATE
+ * does this in both dialects: a row lock until commit on PostgreSQL, the write lock on SQLite.
+ */
+export async function lockUser(tx: Db, userId: string): Promise<void> {
+  await tx.updateTable('users').set((eb) => ({ updated_at: eb.ref('updated_at') })).where('id', '=', userId).execute();
+}

@@ -134,7 +134,7 @@ describe('development inbox', () => {
   it('is absent in production', async () => {
     const prod = await startTestServer({
       INSTANCE_TYPE: 'production', CLERK_SECRET_KEY: 'sk_live_abcdefghijklmnopqrstuvwxyz0123456789',
-      SMS_PROVIDER: 'webhook', SMS_WEBHOOK_URL: 'http://127.0.0.1:9/', SMS_WEBHOOK_SECRET: 'whsec_dGVzdHNlY3JldA==',
+      SMS_PROVIDER: 'webhook', SMS_WEBHOOK_URL: 'http://127.0.0.1:9/', SMS_WEBHOOK_SECRET: `whsec_${Buffer.from('a webhook secret of 32 bytes!!!!').toString('base64')}`,
     });
     try {
       expect(prod.server.ctx.keys.publishableKey.startsWith('pk_live_')).toBe(true);

@@ -4,9 +4,11 @@ import { fastifyOptions } from '../fastify-options.js';
 import type { AppContext } from '../../context.js';
 import { errors } from '../../domain/errors.js';
 import { registerErrorHandlers } from '../errors.js';
+import { healthRoute } from '../health.js';
 import { userRoutes } from './routes/users.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { devRoutes } from './routes/dev.js';
+import { jwksRoutes } from './routes/jwks.js';
 
 // The Backend API: Clerk's BAPI paths for the operator, on its own (loopback) port, behind the secret key.
 
@@ -17,14 +19,36 @@ function secretKeyMatches(given: string | undefined, secretKey: string): boolean
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/**
+ * What @clerk/backend needs of the JSON around it: it sends `Content-Type: application/json` with no
+ * body for calls without parameters (createUser({})), and reads an answer as JSON only when its
+ * Content-Type is exactly `application/json`.
+ */
+function speakClerkBackendJson(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') return done(null, {});
+    return parseJson(request, body as string, done);
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (String(reply.getHeader('content-type') ?? '').startsWith('application/json')) reply.header('Content-Type', 'application/json');
+    return payload;
+  });
+}
+
 export async function buildBapi(ctx: AppContext): Promise<FastifyInstance> {
   const app = Fastify(fastifyOptions(ctx, 'bapi'));
   registerErrorHandlers(app);
+  speakClerkBackendJson(app);
   app.addHook('onRequest', async (request) => {
+    // The health check is for the orchestrator's probe, which holds no key; it tells nothing secret.
+    if (request.routeOptions.url === '/v1/health') return;
     if (!secretKeyMatches(request.headers.authorization, ctx.keys.secretKey)) throw errors.secretKeyInvalid();
   });
+  healthRoute(app, ctx);
   userRoutes(app, ctx);
   sessionRoutes(app, ctx);
+  jwksRoutes(app, ctx);
   if (ctx.config.instanceType === 'development') devRoutes(app, ctx);
   return app;
 }

@@ -4,9 +4,16 @@ import { fastifyOptions } from '../fastify-options.js';
 import formBody from '@fastify/formbody';
 import type { AppContext } from '../../context.js';
 import { registerErrorHandlers } from '../errors.js';
+import { healthRoute } from '../health.js';
 import { applyMethodOverride } from '../method-override.js';
+import { registerBrowserSecurity } from './browser-security.js';
 import { clientRoutes } from './routes/client.js';
+import { devBrowserRoutes } from './routes/dev-browser.js';
+import { environmentRoutes } from './routes/environment.js';
+import { fapiDevRoutes } from './routes/dev.js';
 import { phoneNumberRoutes } from './routes/me/phone-numbers.js';
+import { pageRoutes } from './routes/pages.js';
+import { sessionTokenRoutes } from './routes/session-tokens.js';
 import { signInRoutes } from './routes/sign-ins.js';
 
 // The Frontend API: what browsers and apps call, with Clerk's paths, bodies and errors.
@@ -21,14 +28,18 @@ export async function buildFapi(ctx: AppContext): Promise<FastifyInstance> {
     }),
   });
   registerErrorHandlers(app);
+  registerBrowserSecurity(app, ctx);
   await app.register(formBody, { bodyLimit: ctx.config.bodyLimitBytes });
 
-  app.get('/v1/health', async (_request, reply) => {
-    await ctx.database.db.selectFrom('instance_settings').select('key').limit(1).execute();
-    return reply.send({ status: 'ok' });
-  });
+  healthRoute(app, ctx);
   phoneNumberRoutes(app, ctx);
   signInRoutes(app, ctx);
   clientRoutes(app, ctx);
+  environmentRoutes(app, ctx);
+  sessionTokenRoutes(app, ctx);
+  pageRoutes(app, ctx);
+  // Demo sign-in and the SMS inbox exist only in development: in production these paths are 404.
+  if (ctx.config.instanceType === 'development') fapiDevRoutes(app, ctx);
+  if (ctx.config.instanceType === 'development') devBrowserRoutes(app, ctx);
   return app;
 }

@@ -30,11 +30,25 @@ export function readCookie(request: FastifyRequest, name: string): string | unde
   return undefined;
 }
 
-/** Native apps send the token in Authorization (with or without "Bearer "); browsers send the cookie. */
-export function clientTokenOf(request: FastifyRequest): string | undefined {
+/** Clerk's dev-browser token (development only), sent by clerk-js as a query parameter on every request. */
+export const DEV_BROWSER_TOKEN = '__clerk_db_jwt';
+
+/**
+ * The client tokens a request carries, in the order they are tried. Native apps send the token in
+ * Authorization (with or without "Bearer "); in development a browser may send its dev-browser
+ * token; browsers send the cookie.
+ */
+export function clientTokensOf(ctx: AppContext, request: FastifyRequest): string[] {
   const authorization = request.headers.authorization?.trim();
-  if (authorization) return authorization.replace(/^Bearer\s+/i, '');
-  return readCookie(request, CLIENT_COOKIE);
+  if (authorization) return [authorization.replace(/^Bearer\s+/i, '')];
+  const tokens: string[] = [];
+  if (ctx.config.instanceType === 'development') {
+    const devBrowser = queryString(request, DEV_BROWSER_TOKEN) ?? readCookie(request, DEV_BROWSER_TOKEN);
+    if (devBrowser) tokens.push(devBrowser);
+  }
+  const cookie = readCookie(request, CLIENT_COOKIE);
+  if (cookie) tokens.push(cookie);
+  return tokens;
 }
 
 export function isNative(request: FastifyRequest): boolean {
@@ -44,9 +58,12 @@ export function isNative(request: FastifyRequest): boolean {
 
 /** The calling client and its active sessions, or null when the request carries no valid client token. */
 export async function loadCaller(ctx: AppContext, request: FastifyRequest): Promise<Caller | null> {
-  const token = clientTokenOf(request);
-  if (!token || token.length > 512) return null;
-  const client = await findClientByTokenDigest(ctx.database.db, tokenDigest(token));
+  let client: ClientRow | undefined;
+  for (const token of clientTokensOf(ctx, request)) {
+    if (token.length > 512) continue;
+    client = await findClientByTokenDigest(ctx.database.db, tokenDigest(token));
+    if (client) break;
+  }
   if (!client) return null;
   const sessions = await activeSessionsOfClient(ctx.database.db, client.id, ctx.now());
   return { client, sessions };

@@ -104,7 +104,7 @@ export function phoneNumberRoutes(app: FastifyInstance, ctx: AppContext): void {
   });
 
   // sendVerificationSMS: a new code replaces any earlier one; the SMS is committed with it and sent by the outbox.
-  app.post<IdParams>('/v1/me/phone_numbers/:phone_number_id/prepare_verification', async (request, reply) => {
+  app.post<IdParams>('/v1/me/phone_numbers/:phone_number_id/prepare_verification', async (request) => {
     const body = readBody(request, ['strategy', 'channel', 'proof_token']);
     const strategy = requiredString(body, 'strategy');
     if (strategy !== 'phone_code') throw errors.paramValueInvalid('strategy', 'strategy must be phone_code.');
@@ -113,7 +113,7 @@ export function phoneNumberRoutes(app: FastifyInstance, ctx: AppContext): void {
     const row = await ownNumber(ctx, userId, request.params.phone_number_id);
     if (row.verified_phone_number !== null) throw errors.alreadyVerified();
     const testNumber = ctx.config.testMode && isTestPhoneNumber(row.phone_number);
-    if (!testNumber) await ctx.abuse.checkPrepare({ userId, phoneNumber: row.phone_number, ip: request.ip }, reply);
+    if (!testNumber) await ctx.abuse.checkPrepare({ userId, phoneNumber: row.phone_number, ip: request.ip });
 
     const now = ctx.now();
     const code = testNumber ? TEST_MODE_CODE : generateCode();

@@ -1,0 +1,58 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { migrate, openDatabase, type DatabaseHandle } from '../../src/store/db.js';
+import { migrations } from '../../src/store/migrations/index.js';
+import { getSetting } from '../../src/store/settings.js';
+import { freshDatabaseUrl } from '../helpers/server.js';
+import { testDatabaseMode } from '../helpers/postgres.js';
+
+// Instances that start at the same moment on one empty database: each migration runs exactly once
+// (PostgreSQL: Kysely's advisory lock; SQLite: one BEGIN IMMEDIATE), and every process starts.
+
+const run = promisify(execFile);
+const CLI = 'dist/cli/index.js';
+const migrationNames = Object.keys(migrations);
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+function database(): string {
+  const { url, cleanup } = freshDatabaseUrl();
+  cleanups.push(cleanup);
+  return url;
+}
+
+async function recordedMigrations(handle: DatabaseHandle): Promise<string[]> {
+  const rows = await handle.db.selectFrom('kysely_migration' as never).select('name' as never).execute() as Array<{ name: string }>;
+  return rows.map((r) => r.name).sort();
+}
+
+describe(`migrating on ${testDatabaseMode}`, () => {
+  it('applies each migration once when four pools migrate one empty database at once', async () => {
+    const url = database();
+    const handles = [0, 1, 2, 3].map(() => openDatabase(url, { poolSize: 2 }));
+    cleanups.push(async () => { await Promise.all(handles.map((h) => h.close())); });
+    const applied = await Promise.all(handles.map((h) => migrate(h)));
+    expect(applied.flat().sort()).toEqual([...migrationNames].sort());
+    expect(await recordedMigrations(handles[0]!)).toEqual([...migrationNames].sort());
+    // Migrating again finds nothing to do.
+    expect(await migrate(handles[1]!)).toEqual([]);
+  });
+
+  it('starts four processes on one empty database at once, each migrating and agreeing on the dev secret key', async () => {
+    expect(existsSync(CLI), `${CLI} is missing: build first (npm test does)`).toBe(true);
+    const url = database();
+    const env = { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'silent', CLERK_SECRET_KEY: '', INSTANCE_TYPE: 'development' };
+    const results = await Promise.all([0, 1, 2, 3].map(() => run(process.execPath, [CLI, 'migrate'], { env, timeout: 60_000 })));
+    for (const { stdout } of results) expect(stdout).toMatch(/applied|up to date/);
+
+    const handle = openDatabase(url);
+    cleanups.push(() => handle.close());
+    expect(await recordedMigrations(handle)).toEqual([...migrationNames].sort());
+    expect(await getSetting(handle.db, 'dev_secret_key')).toMatch(/^sk_test_[A-Za-z0-9]+$/);
+  });
+});
