@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
 import { createContext, type AppContext } from '../context.js';
 import { createSignInToken, createUser, DEFAULT_SIGN_IN_TOKEN_SECONDS } from '../admin/users.js';
-import { migrate } from '../store/db.js';
+import { migrate, openDatabase } from '../store/db.js';
 import { ClerkError } from '../domain/errors.js';
 
 // One-shot commands on the configured database: migrate, users, sign-in tokens (SMS ones: sms.ts).
@@ -24,11 +24,16 @@ export const print = (value: unknown) => process.stdout.write(`${JSON.stringify(
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 export function adminCommands(program: Command): void {
+  // Migrates on a bare database handle: a full context would migrate first and leave nothing to report.
   program.command('migrate').description('apply database migrations and exit').action(async () => {
-    await withContext(async (ctx) => {
-      const applied = await migrate(ctx.database);
+    const config = loadConfig();
+    const database = openDatabase(config.databaseUrl, { poolSize: 1 });
+    try {
+      const applied = await migrate(database);
       process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'up to date\n');
-    });
+    } finally {
+      await database.close();
+    }
   });
 
   const users = program.command('users').description('manage users');

@@ -1,29 +1,34 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { ConfigError, loadConfig } from '../config.js';
-import { serveCommand } from './serve.js';
-import { adminCommands } from './admin.js';
-import { smsCommands } from './sms.js';
-import { callCommands } from './call.js';
-import { mcpCommand } from './mcp.js';
+import { ConfigError } from '../config.js';
 
-// `phone-numbers`: run the server and act on its data from the shell.
+// `phone-numbers`: run the server and act on its data from the shell. Each command group is
+// imported only when asked for, so `call` and `mcp` start without loading the server stack.
 
-const program = new Command('phone-numbers')
-  .description('Self-hosted, Clerk-compatible phone-number service')
-  .showHelpAfterError();
+type Register = (program: Command) => void;
 
-serveCommand(program);
-adminCommands(program);
-smsCommands(program);
-callCommands(program);
-mcpCommand(program);
+const groups: { names: string[]; load: () => Promise<Register> }[] = [
+  { names: ['serve'], load: async () => (await import('./serve.js')).serveCommand },
+  { names: ['migrate', 'users', 'sign-in-token'], load: async () => (await import('./admin.js')).adminCommands },
+  { names: ['sms'], load: async () => (await import('./sms.js')).smsCommands },
+  { names: ['call', 'sign-in'], load: async () => (await import('./call.js')).callCommands },
+  { names: ['mcp'], load: async () => (await import('./mcp.js')).mcpCommand },
+];
 
-program.parseAsync(process.argv).catch((error: unknown) => {
+async function main(argv: string[]): Promise<void> {
+  const program = new Command('phone-numbers')
+    .description('Self-hosted, Clerk-compatible phone-number service')
+    .showHelpAfterError();
+  const asked = argv[2];
+  const wanted = groups.filter((g) => asked === undefined ? g.names.includes('serve') : g.names.includes(asked));
+  // Help, or an unknown command: register everything so commander can list or suggest.
+  for (const group of wanted.length > 0 ? wanted : groups) (await group.load())(program);
+  await program.parseAsync(argv);
+}
+
+main(process.argv).catch((error: unknown) => {
   // A bad setting is one clear line naming the variable; anything else keeps its message only.
   if (error instanceof ConfigError) console.error(`Configuration error: ${error.message}`);
   else console.error(`phone-numbers: ${(error as Error).message}`);
   process.exit(1);
 });
-
-export { loadConfig };

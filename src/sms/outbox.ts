@@ -4,7 +4,7 @@ import { unseal } from '../domain/seal.js';
 import { maskPhone } from '../domain/phone.js';
 import type { DatabaseHandle } from '../store/db.js';
 import {
-  claimDueSms, codeNoLongerUsable, markSmsFinal, markSmsRetry, markSmsSent, nextDueAt,
+  claimDueSms, codeNoLongerUsable, releaseSmsClaims, markSmsFinal, markSmsRetry, markSmsSent, nextDueAt,
 } from '../store/sms-messages.js';
 import type { SmsMessageRow } from '../store/schema.js';
 import type { SmsProvider } from './provider.js';
@@ -102,7 +102,14 @@ export class OutboxWorker {
       if (this.stopped && handled > 0) return handled;
       const batch = await claimDueSms(this.database.db, this.database.dialect, this.id, this.clock(), this.leaseMs, this.batchSize);
       if (batch.length === 0) return handled;
-      for (const message of batch) await this.deliver(message);
+      for (const [i, message] of batch.entries()) {
+        if (this.stopped && i > 0) {
+          // Shutting down: finish the message in flight, hand the rest back for another worker now.
+          await releaseSmsClaims(this.database.db, batch.slice(i).map((m) => m.id), this.id, this.clock());
+          return handled + i;
+        }
+        await this.deliver(message);
+      }
       handled += batch.length;
     }
   }

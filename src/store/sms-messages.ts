@@ -53,6 +53,15 @@ export async function markSmsFinal(db: Db, id: string, workerId: string, status:
     .execute();
 }
 
+/** Gives claimed, untried messages back to the queue (a worker stopping), due at once for other workers. */
+export async function releaseSmsClaims(db: Db, ids: string[], workerId: string, now: number): Promise<void> {
+  if (ids.length === 0) return;
+  await db.updateTable('sms_messages')
+    .set({ status: 'queued', claimed_by: null, claimed_until: null, updated_at: now })
+    .where('id', 'in', ids).where('claimed_by', '=', workerId).where('status', '=', 'sending')
+    .execute();
+}
+
 /** Puts a dead (or any unsent) message back in the queue now. */
 export async function requeueSms(db: Db, id: string, now: number): Promise<boolean> {
   const result = await db.updateTable('sms_messages')

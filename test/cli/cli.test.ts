@@ -25,7 +25,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('phone-numbers CLI', () => {
   it('migrate creates the schema, and is idempotent', async () => {
-    expect((await cli('migrate')).stdout).toMatch(/applied: 001-initial|up to date/);
+    expect((await cli('migrate')).stdout).toMatch(/^applied: 001-initial/);
     expect((await cli('migrate')).stdout).toContain('up to date');
   });
 

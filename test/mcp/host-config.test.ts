@@ -34,9 +34,9 @@ async function printedEntry(): Promise<HostEntry> {
   return printed.mcpServers['phone-numbers']!;
 }
 
-/** The `mcpServers` snippet of the README (or, before the lead merges it, of docs/client-and-mcp.md). */
+/** The `mcpServers` snippet of the README. */
 function documentedEntry(): HostEntry {
-  const source = ['README.md', 'docs/client-and-mcp.md'].map((f) => join(process.cwd(), f))
+  const source = ['README.md'].map((f) => join(process.cwd(), f))
     .filter((f) => existsSync(f)).map((f) => readFileSync(f, 'utf8')).find((text) => text.includes('"mcpServers"'));
   expect(source, 'a README section with an mcpServers snippet').toBeDefined();
   const block = /```json\n(\{\s*"mcpServers"[\s\S]*?)```/.exec(source!)![1]!;

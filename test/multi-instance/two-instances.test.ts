@@ -5,7 +5,7 @@ import { openDatabase, type DatabaseHandle } from '../../src/store/db.js';
 import { listSms } from '../../src/store/sms-messages.js';
 import type { SmsMessageRow } from '../../src/store/schema.js';
 import { addNumber, bapi, createUser, expectClerkError, fapi, signIn } from '../helpers/fapi.js';
-import { freshDatabaseUrl } from '../helpers/server.js';
+import { freshDatabaseUrl, RELAXED_LIMITS_ENV } from '../helpers/server.js';
 import { startInstance, secretKeyForTest, WebhookGateway, type Instance } from './harness.js';
 
 // Two server processes on one PostgreSQL schema and one Redis, as a fleet behind a load balancer runs:
@@ -60,13 +60,7 @@ describe.skipIf(!haveRedis)('two instances on one PostgreSQL and one Redis', () 
       OUTBOX_POLL_MS: '50',
       OTP_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
       // Generous limits: this file tests the shared state, not the limiter.
-      SMS_RESEND_COOLDOWN_SECONDS: '0',
-      SMS_MAX_PER_NUMBER_PER_HOUR: '1000',
-      SMS_MAX_PER_NUMBER_PER_DAY: '1000',
-      SMS_MAX_PER_USER_PER_HOUR: '1000',
-      SMS_MAX_PER_IP_PER_HOUR: '100000',
-      ATTEMPTS_MAX_PER_IP_PER_HOUR: '100000',
-      NEW_NUMBERS_MAX_PER_USER_PER_DAY: '1000',
+      ...RELAXED_LIMITS_ENV,
     };
     // Started together on an empty schema: both migrate, one waits on the other's advisory lock.
     [a, b] = await Promise.all([startInstance('instance A', env), startInstance('instance B', env)]);
