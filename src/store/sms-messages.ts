@@ -23,11 +23,13 @@ export async function claimDueSms(db: Db, dialect: Dialect, workerId: string, no
     ]))
     .orderBy('next_attempt_at').limit(limit);
   const lockedDue = dialect === 'postgres' ? due.forUpdate().skipLocked() : due;
-  return db.updateTable('sms_messages')
+  const claimed = await db.updateTable('sms_messages')
     .set({ status: 'sending', claimed_by: workerId, claimed_until: now + leaseMs, updated_at: now })
     .where('id', 'in', lockedDue)
     .returningAll()
     .execute();
+  // RETURNING follows no order on PostgreSQL: oldest due first, as the claim chose them.
+  return claimed.sort((a, b) => a.next_attempt_at - b.next_attempt_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 /** Every outcome write checks the claim, so a worker whose lease ran out cannot overwrite a newer claim. */

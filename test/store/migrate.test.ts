@@ -43,12 +43,21 @@ describe(`migrating on ${testDatabaseMode}`, () => {
     expect(await migrate(handles[1]!)).toEqual([]);
   });
 
-  it('starts four processes on one empty database at once, each migrating and agreeing on the dev secret key', async () => {
+  it('four `migrate` processes at once: one applies every migration, the others find it done', async () => {
     expect(existsSync(CLI), `${CLI} is missing: build first (npm test does)`).toBe(true);
     const url = database();
     const env = { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'silent', CLERK_SECRET_KEY: '', INSTANCE_TYPE: 'development' };
     const results = await Promise.all([0, 1, 2, 3].map(() => run(process.execPath, [CLI, 'migrate'], { env, timeout: 60_000 })));
-    for (const { stdout } of results) expect(stdout).toMatch(/applied|up to date/);
+    const outputs = results.map((r) => r.stdout.trim()).sort();
+    expect(outputs).toEqual([`applied: ${[...migrationNames].join(', ')}`, 'up to date', 'up to date', 'up to date']);
+  });
+
+  it('four processes starting on one empty database at once all migrate it and agree on the dev secret key', async () => {
+    const url = database();
+    const env = { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'silent', CLERK_SECRET_KEY: '', INSTANCE_TYPE: 'development' };
+    // `users create` builds the whole context, as `serve` does: migrations, then the generated dev key.
+    const results = await Promise.all([0, 1, 2, 3].map(() => run(process.execPath, [CLI, 'users', 'create'], { env, timeout: 60_000 })));
+    for (const { stdout } of results) expect(JSON.parse(stdout).id).toMatch(/^user_/);
 
     const handle = openDatabase(url);
     cleanups.push(() => handle.close());
