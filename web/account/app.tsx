@@ -59,8 +59,20 @@ export function App({ boot }: { boot: Boot }) {
     setTimeout(() => setAnnouncement(text), 50);
   };
 
+  // Responses can arrive out of order (a slow reload after a quick verify): each request takes a
+  // ticket, and a view older than the one already shown is dropped, so the page never steps back.
+  const issued = useRef(0);
+  const shown = useRef(0);
+  const ticket = () => ++issued.current;
+  const isNewest = (mine: number) => {
+    if (mine < shown.current) return false;
+    shown.current = mine;
+    return true;
+  };
+
   /** Numbers and user from the client that every wrapped response carries. */
-  const syncFrom = (c: ClientResource | null) => {
+  const syncFrom = (c: ClientResource | null, mine: number) => {
+    if (!isNewest(mine)) return;
     const session = activeSession(c);
     if (!session) {
       setAuth({ status: 'signed-out', message: 'You have been signed out. Sign in again to continue.' });
@@ -71,6 +83,7 @@ export function App({ boot }: { boot: Boot }) {
   };
 
   const load = async () => {
+    const mine = ticket();
     try {
       const c = await client.getClient();
       const session = activeSession(c);
@@ -79,6 +92,7 @@ export function App({ boot }: { boot: Boot }) {
         return;
       }
       const list = await client.list();
+      if (!isNewest(mine)) return;
       setAuth({ status: 'signed-in', user: session.user, sessionId: session.id });
       setNumbers(list);
       setPageError(null);
@@ -93,9 +107,10 @@ export function App({ boot }: { boot: Boot }) {
   const run = async <T,>(id: string, action: Action, work: () => Promise<T>): Promise<T | undefined> => {
     setBusyId(id);
     setRowErrors(({ [id]: _dropped, ...rest }) => rest);
+    const mine = ticket();
     try {
       const result = await work();
-      syncFrom(client.lastClient);
+      syncFrom(client.lastClient, mine);
       return result;
     } catch (error) {
       if (isSignedOut(error)) {
@@ -116,9 +131,10 @@ export function App({ boot }: { boot: Boot }) {
     const shown = displayPhone(number.phone_number).formatted;
     setBusyId(number.id);
     setRowErrors(({ [number.id]: _dropped, ...rest }) => rest);
+    const mine = ticket();
     try {
       await client.prepareVerification(number.id);
-      syncFrom(client.lastClient);
+      syncFrom(client.lastClient, mine);
       setVerifying({ id: number.id, resendAt: Date.now() + boot.resendCooldownSeconds * 1000, error: null });
       announce(why === 'first' ? `We sent a verification code to ${shown}.` : `We sent a new code to ${shown}.`);
     } catch (error) {
@@ -140,9 +156,10 @@ export function App({ boot }: { boot: Boot }) {
 
   const checkCode = async (number: PhoneNumberResource, code: string) => {
     setBusyId(number.id);
+    const mine = ticket();
     try {
       await client.attemptVerification(number.id, code);
-      syncFrom(client.lastClient);
+      syncFrom(client.lastClient, mine);
       setVerifying(null);
       announce(`${displayPhone(number.phone_number).formatted} is verified.`);
       focusNext.current = `#number-${number.id}`;
@@ -303,7 +320,7 @@ export function App({ boot }: { boot: Boot }) {
             <AddNumberForm
               onAdded={(created) => {
                 setAdding(false);
-                syncFrom(client.lastClient);
+                syncFrom(client.lastClient, ticket());
                 void sendCode(created, 'first');
               }}
               onCancel={() => { setAdding(false); focusNext.current = '#add-number-button'; }}
