@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis as RedisClient } from 'ioredis';
 import {
   RateLimiterMemory, RateLimiterPostgres, RateLimiterRedis, RateLimiterSQLite, type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
@@ -75,7 +75,9 @@ async function sqlStore(options: LimiterStoreOptions): Promise<LimiterStore> {
 
 async function redisStore(url: string, keyPrefix: string): Promise<LimiterStore> {
   // No offline queue: a command while Redis is away fails at once and the insurance limiter answers.
-  const client = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 5_000 });
+  // Loaded only when REDIS_URL is set: without Redis the process never pays the client's memory.
+  const { Redis } = await import('ioredis');
+  const client: RedisClient = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 5_000 });
   client.on('error', () => undefined);
   try {
     await client.connect();

@@ -7,10 +7,6 @@ export async function insertClient(db: Db, row: ClientRow): Promise<void> {
   await db.insertInto('clients').values(row).execute();
 }
 
-export async function findClientByTokenDigest(db: Db, digest: string): Promise<ClientRow | undefined> {
-  return db.selectFrom('clients').selectAll().where('token_digest', '=', digest).executeTakeFirst();
-}
-
 export async function setLastActiveSession(db: Db, clientId: string, sessionId: string | null, now: number): Promise<void> {
   await db.updateTable('clients').set({ last_active_session_id: sessionId, updated_at: now }).where('id', '=', clientId).execute();
 }
@@ -19,12 +15,36 @@ export async function insertSession(db: Db, row: SessionRow): Promise<void> {
   await db.insertInto('sessions').values(row).execute();
 }
 
-/** The sessions a client shows: active and not past expiry, oldest first. */
-export async function activeSessionsOfClient(db: Db, clientId: string, now: number): Promise<SessionRow[]> {
-  return db.selectFrom('sessions').selectAll()
-    .where('client_id', '=', clientId).where('status', '=', 'active').where('expire_at', '>', now)
-    .orderBy('created_at').orderBy('id')
+/**
+ * A client (by token digest) and its active sessions in one query: every authenticated request
+ * starts here, so it is a single indexed join rather than two round trips.
+ */
+export async function findClientWithActiveSessions(db: Db, digest: string, now: number): Promise<{ client: ClientRow; sessions: SessionRow[] } | undefined> {
+  const rows = await db.selectFrom('clients as c')
+    .leftJoin('sessions as s', (join) => join.onRef('s.client_id', '=', 'c.id').on('s.status', '=', 'active').on('s.expire_at', '>', now))
+    .select([
+      'c.id as c_id', 'c.token_digest', 'c.last_active_session_id', 'c.created_at as c_created_at', 'c.updated_at as c_updated_at',
+      's.id as s_id', 's.user_id', 's.status', 's.expire_at', 's.abandon_at', 's.last_active_at',
+      's.created_at as s_created_at', 's.updated_at as s_updated_at',
+    ])
+    .where('c.token_digest', '=', digest)
+    .orderBy('s.created_at').orderBy('s.id')
     .execute();
+  const first = rows[0];
+  if (!first) return undefined;
+  const client: ClientRow = {
+    id: first.c_id, token_digest: first.token_digest, last_active_session_id: first.last_active_session_id,
+    created_at: first.c_created_at, updated_at: first.c_updated_at,
+  };
+  const sessions: SessionRow[] = [];
+  for (const r of rows) {
+    if (r.s_id === null) continue;
+    sessions.push({
+      id: r.s_id, client_id: client.id, user_id: r.user_id!, status: r.status!, expire_at: r.expire_at!, abandon_at: r.abandon_at!,
+      last_active_at: r.last_active_at!, created_at: r.s_created_at!, updated_at: r.s_updated_at!,
+    });
+  }
+  return { client, sessions };
 }
 
 export async function findSession(db: Db, id: string): Promise<SessionRow | undefined> {

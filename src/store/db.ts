@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import { migrations } from './migrations/index.js';
@@ -61,7 +62,9 @@ function openPostgres(url: string, options: OpenOptions): DatabaseHandle {
   if (schema !== null && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
     throw new Error('DATABASE_URL: schema must be a lower-case SQL identifier');
   }
-  const pool = new pg.Pool({
+  // Loaded only for PostgreSQL URLs: a SQLite deployment never pays the driver's memory.
+  const { Pool, types } = createRequire(import.meta.url)('pg') as typeof pg;
+  const pool = new Pool({
     connectionString: parsed.toString(),
     max: options.poolSize ?? 10,
     // A database that does not answer fails the request (and the health check) instead of queueing it forever.
@@ -69,7 +72,7 @@ function openPostgres(url: string, options: OpenOptions): DatabaseHandle {
     // bigint and numeric columns come back as JS numbers, as better-sqlite3 returns them.
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === INT8_OID || oid === NUMERIC_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+        oid === INT8_OID || oid === NUMERIC_OID ? (value: string) => Number(value) : types.getTypeParser(oid, format)) as typeof types.getTypeParser,
     },
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });

@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { errors } from '../../domain/errors.js';
 import { tokenDigest } from '../../domain/keys.js';
-import { activeSessionsOfClient, findClientByTokenDigest } from '../../store/clients.js';
+import { findClientWithActiveSessions } from '../../store/clients.js';
 import type { ClientRow, SessionRow } from '../../store/schema.js';
 import { queryString } from '../params.js';
 
@@ -58,15 +58,12 @@ export function isNative(request: FastifyRequest): boolean {
 
 /** The calling client and its active sessions, or null when the request carries no valid client token. */
 export async function loadCaller(ctx: AppContext, request: FastifyRequest): Promise<Caller | null> {
-  let client: ClientRow | undefined;
   for (const token of clientTokensOf(ctx, request)) {
     if (token.length > 512) continue;
-    client = await findClientByTokenDigest(ctx.database.db, tokenDigest(token));
-    if (client) break;
+    const found = await findClientWithActiveSessions(ctx.database.db, tokenDigest(token), ctx.now());
+    if (found) return found;
   }
-  if (!client) return null;
-  const sessions = await activeSessionsOfClient(ctx.database.db, client.id, ctx.now());
-  return { client, sessions };
+  return null;
 }
 
 /** The session a /v1/me request acts through: `_clerk_session_id`, else the client's last active one. */

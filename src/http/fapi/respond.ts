@@ -3,7 +3,9 @@ import { findUsers } from '../../store/users.js';
 import { listPhoneNumbers } from '../../store/phone-numbers.js';
 import type { PhoneNumberRow, SessionRow } from '../../store/schema.js';
 import { clientJson, type ClientJson, type ClientView } from '../json/client.js';
-import type { Caller } from './auth.js';
+import type { Caller, SignedIn } from './auth.js';
+import { errors } from '../../domain/errors.js';
+import { phoneNumberJson, type PhoneNumberJson } from '../json/phone-number.js';
 
 // Builds the piggy-backed Client object: two queries (users, then their phone numbers) on top of
 // what authentication already loaded, however many sessions and numbers there are.
@@ -28,4 +30,16 @@ export async function currentClientJson(ctx: AppContext, caller: Caller): Promis
 /** `{response, client}`: how every FAPI resource answers. */
 export async function wrap<T>(ctx: AppContext, caller: Caller, response: T): Promise<{ response: T; client: ClientJson }> {
   return { response, client: await currentClientJson(ctx, caller) };
+}
+
+/**
+ * `{response, client}` for one of the session user's numbers, taken from the same view the client
+ * is built from: no second read of the number, and the two can never disagree.
+ */
+export async function wrapNumber(ctx: AppContext, caller: SignedIn, id: string): Promise<{ response: PhoneNumberJson; client: ClientJson }> {
+  const view = await loadClientView(ctx, caller);
+  const row = view.numbersByUser.get(caller.session.user_id)?.find((n) => n.id === id);
+  if (!row) throw errors.resourceNotFound();
+  const now = ctx.now();
+  return { response: phoneNumberJson(row, now), client: clientJson(view, now) };
 }

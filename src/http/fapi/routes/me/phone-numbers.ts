@@ -19,7 +19,7 @@ import { phoneNumberJson } from '../../../json/phone-number.js';
 import { deletedObjectJson } from '../../../json/client.js';
 import { optionalBoolean, readBody, requiredString } from '../../../params.js';
 import { requireSession } from '../../auth.js';
-import { wrap } from '../../respond.js';
+import { wrap, wrapNumber } from '../../respond.js';
 
 // The seven operations of the phone-numbers capability. Each handler reads top to bottom:
 // parse, authorise, apply the domain rules, store, serialise.
@@ -75,8 +75,7 @@ export function phoneNumberRoutes(app: FastifyInstance, ctx: AppContext): void {
   // ReadPhoneNumber
   app.get<IdParams>('/v1/me/phone_numbers/:phone_number_id', async (request) => {
     const caller = await requireSession(ctx, request);
-    const row = await ownNumber(ctx, caller.session.user_id, request.params.phone_number_id);
-    return wrap(ctx, caller, phoneNumberJson(row, ctx.now()));
+    return wrapNumber(ctx, caller, request.params.phone_number_id);
   });
 
   // UpdatePhoneNumber
@@ -133,7 +132,7 @@ export function phoneNumberRoutes(app: FastifyInstance, ctx: AppContext): void {
       });
     });
     if (!testNumber) ctx.outbox.kick();
-    return wrap(ctx, caller, phoneNumberJson(await ownNumber(ctx, userId, row.id), ctx.now()));
+    return wrapNumber(ctx, caller, row.id);
   });
 
   // verifyPhoneNumber: the attempt is counted atomically before the code is compared.
@@ -176,6 +175,6 @@ export function phoneNumberRoutes(app: FastifyInstance, ctx: AppContext): void {
       if (isUniqueViolation(error)) throw errors.identifierExists();
       throw error;
     }
-    return wrap(ctx, caller, phoneNumberJson(await ownNumber(ctx, userId, id), ctx.now()));
+    return wrapNumber(ctx, caller, id);
   });
 }
