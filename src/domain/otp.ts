@@ -21,8 +21,3 @@ export function codeMatches(key: Buffer, verificationId: string, code: string, s
   const stored = Buffer.from(storedDigest);
   return given.length === stored.length && timingSafeEqual(given, stored);
 }
-
-/** A code as typed by a person: digits only, surrounding spaces forgiven. */
-export function looksLikeCode(input: string): boolean {
-  return /^\d{6}$/.test(input.trim());
-}

@@ -73,14 +73,6 @@ export async function requeueSms(db: Db, id: string, now: number): Promise<boole
   return Number(result.numUpdatedRows) === 1;
 }
 
-/** Is this still the verification the phone number is waiting on? A replaced code is not sent. */
-export async function verificationIsCurrent(db: Db, phoneNumberId: string, verificationId: string): Promise<boolean> {
-  const row = await db.selectFrom('phone_numbers').select('id')
-    .where('id', '=', phoneNumberId).where('verification_id', '=', verificationId).where('verification_status', '=', 'unverified')
-    .executeTakeFirst();
-  return row !== undefined;
-}
-
 /** Why a message's code can no longer be used, or null while it still can (checked just before sending). */
 export async function codeNoLongerUsable(db: Db, phoneNumberId: string, verificationId: string, now: number): Promise<'replaced' | 'expired' | null> {
   const row = await db.selectFrom('phone_numbers').select('verification_expire_at')

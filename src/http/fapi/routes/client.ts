@@ -5,7 +5,7 @@ import { endSession, findSession, setLastActiveSession } from '../../../store/cl
 import { clientJson, sessionJson } from '../../json/client.js';
 import { userJson } from '../../json/user.js';
 import { loadCaller, requireSession } from '../auth.js';
-import { loadClientView, wrap } from '../respond.js';
+import { loadClientView } from '../respond.js';
 
 // The client resource: read it, and end or remove one of its sessions; plus GET /v1/me.
 
