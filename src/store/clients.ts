@@ -59,6 +59,12 @@ export async function endSession(db: Db, id: string, status: 'ended' | 'removed'
   return Number(result.numUpdatedRows) === 1;
 }
 
+/** Ends every active session of a client at once (signing out of all accounts on one device). */
+export async function endAllSessionsOfClient(db: Db, clientId: string, status: 'ended' | 'removed', now: number): Promise<void> {
+  await db.updateTable('sessions').set({ status, updated_at: now }).where('client_id', '=', clientId).where('status', '=', 'active').execute();
+  await db.updateTable('clients').set({ last_active_session_id: null, updated_at: now }).where('id', '=', clientId).execute();
+}
+
 export async function touchSession(db: Db, id: string, now: number): Promise<void> {
   await db.updateTable('sessions').set({ last_active_at: now, updated_at: now }).where('id', '=', id).execute();
 }

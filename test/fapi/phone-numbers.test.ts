@@ -366,6 +366,23 @@ describe('sessions', () => {
     expectClerkError(await fapi(t, 'GET', '/v1/me/phone_numbers', { token }), 401, 'signed_out');
   });
 
+  it('DELETE /v1/client/sessions and DELETE /v1/client sign every account on the client out', async () => {
+    for (const path of ['/v1/client/sessions', '/v1/client']) {
+      const first = await signIn(t, await createUser(t));
+      await signIn(t, await createUser(t), first.token);
+      const before = await fapi(t, 'GET', '/v1/client', { token: first.token });
+      expect(before.body.response.sessions).toHaveLength(2);
+      const out = await fapi(t, 'DELETE', path, { token: first.token });
+      expect(out.status).toBe(200);
+      expect(out.body.response).toMatchObject({ object: 'client', sessions: [], last_active_session_id: null });
+      expectClerkError(await fapi(t, 'GET', '/v1/me/phone_numbers', { token: first.token }), 401, 'signed_out');
+      expectClerkError(await fapi(t, 'GET', '/v1/me/phone_numbers', { token: first.token, query: { _clerk_session_id: first.sessionId } }), 401, 'signed_out');
+      // The client itself stays: it can sign in again.
+      expect((await fapi(t, 'GET', '/v1/client', { token: first.token })).body.response.id).toBe(before.body.response.id);
+    }
+    expectClerkError(await fapi(t, 'DELETE', '/v1/client/sessions'), 401, 'signed_out');
+  });
+
   it('_clerk_session_id picks one of the client\'s sessions', async () => {
     const a = await createUser(t);
     const b = await createUser(t);

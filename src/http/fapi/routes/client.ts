@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.js';
 import { errors } from '../../../domain/errors.js';
-import { endSession, findSession, setLastActiveSession } from '../../../store/clients.js';
+import { endAllSessionsOfClient, endSession, findSession, setLastActiveSession } from '../../../store/clients.js';
 import { clientJson, sessionJson } from '../../json/client.js';
 import { userJson } from '../../json/user.js';
 import { loadCaller, requireSession } from '../auth.js';
@@ -18,6 +18,19 @@ export function clientRoutes(app: FastifyInstance, ctx: AppContext): void {
     const client = clientJson(await loadClientView(ctx, caller), ctx.now());
     return { response: client, client };
   });
+
+  // Signing out of every account on this device: DELETE /v1/client ends the sessions, DELETE
+  // /v1/client/sessions removes them (clerk-js's signOut); both keep the client and its cookie.
+  for (const [path, status] of [['/v1/client', 'ended'], ['/v1/client/sessions', 'removed']] as const) {
+    app.delete(path, async (request) => {
+      const caller = await loadCaller(ctx, request);
+      if (!caller) throw errors.signedOut();
+      const now = ctx.now();
+      await ctx.database.db.transaction().execute((tx) => endAllSessionsOfClient(tx, caller.client.id, status, now));
+      const client = clientJson(await loadClientView(ctx, { client: { ...caller.client, last_active_session_id: null, updated_at: now }, sessions: [] }), now);
+      return { response: client, client };
+    });
+  }
 
   for (const [action, status] of [['end', 'ended'], ['remove', 'removed']] as const) {
     app.post<SessionParams>(`/v1/client/sessions/:session_id/${action}`, async (request) => {
