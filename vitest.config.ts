@@ -35,7 +35,10 @@ export default defineConfig({
             name: 'postgres',
             include: everything,
             // The README tour binds the default ports and the CLI tests bring their own SQLite file: once is enough.
-            exclude: ['test/domain/**', 'test/readme/**', 'test/cli/**'],
+            // These run once, in the SQLite half: the crash, leak and CLI tests read the SQLite file
+            // itself, and the limiter-store tests already run against PostgreSQL and Redis directly.
+            exclude: ['test/domain/**', 'test/readme/**', 'test/cli/**', 'test/sms/crash.test.ts', 'test/sms/leaks.test.ts',
+              'test/sms/cli.test.ts', 'test/abuse/stores.test.ts'],
             env: { TEST_DB: 'postgres', TEST_DATABASE_URL: postgresUrl },
             globalSetup: ['test/helpers/postgres-global-setup.ts'],
           },

@@ -11,7 +11,7 @@ import { ClerkError } from '../../src/domain/errors.js';
 import { normalisePhone } from '../../src/domain/phone.js';
 import { openDatabase, type DatabaseHandle } from '../../src/store/db.js';
 import { addNumber, expectClerkError, fapi, newSignedInUser } from '../helpers/fapi.js';
-import { dropSchema, freshPostgresUrl, testDatabaseMode, withPostgres } from '../helpers/postgres.js';
+import { dropSchema, freshPostgresUrl, withPostgres } from '../helpers/postgres.js';
 import { startTestServer } from '../helpers/server.js';
 
 // The same limits on each store the guard can use: the SQLite file, PostgreSQL and Redis. Two guards
@@ -127,7 +127,7 @@ async function refusal(promise: Promise<unknown>): Promise<ClerkError | null> {
 }
 
 function sameLimitsOn(name: string, available: () => Promise<boolean>, open: () => Promise<Fleet>) {
-  describe.runIf(testDatabaseMode === 'sqlite')(`rate limits on ${name}`, () => {
+  describe(`rate limits on ${name}`, () => {
     let fleet: Fleet | undefined;
     beforeAll(async () => {
       if (await available()) fleet = await open();
@@ -178,7 +178,7 @@ sameLimitsOn('SQLite', async () => true, sqliteFleet);
 sameLimitsOn('PostgreSQL', postgresAnswers, postgresFleet);
 sameLimitsOn('Redis', redisAnswers, redisFleet);
 
-describe.runIf(testDatabaseMode === 'sqlite')('a server with REDIS_URL', () => {
+describe('a server with REDIS_URL', () => {
   it('limits through Redis: the cooldown answers 429 with Retry-After', async (ctx) => {
     if (!(await redisAnswers())) return ctx.skip();
     const t = await startTestServer({ REDIS_URL, SMS_RESEND_COOLDOWN_SECONDS: '20' });

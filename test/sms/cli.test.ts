@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codeInMessage } from '../../src/sms/message.js';
 import { listSms } from '../../src/store/sms-messages.js';
 import { addNumber, fapi, newSignedInUser } from '../helpers/fapi.js';
-import { testDatabaseMode } from '../helpers/postgres.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { CLI, requireFreshBuild } from './child-server.js';
 import { eventually, startProviderServer, type ProviderServer } from './provider-server.js';
@@ -18,7 +17,7 @@ import { eventually, startProviderServer, type ProviderServer } from './provider
 const run = promisify(execFile);
 const PHONE = '+12025558001';
 
-describe.runIf(testDatabaseMode === 'sqlite')('phone-numbers sms', () => {
+describe('phone-numbers sms', () => {
   let dir: string;
   let twilio: ProviderServer;
   let t: TestServer;

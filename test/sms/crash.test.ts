@@ -7,7 +7,6 @@ import { codeInMessage } from '../../src/sms/message.js';
 import { openDatabase } from '../../src/store/db.js';
 import { listSms } from '../../src/store/sms-messages.js';
 import { addNumber, fapi, newSignedInUser } from '../helpers/fapi.js';
-import { testDatabaseMode } from '../helpers/postgres.js';
 import { killHard, requireFreshBuild, startChildServer, stopChild, type ChildServer } from './child-server.js';
 import { receiverAccepts, startProviderServer, type ProviderServer } from './provider-server.js';
 
@@ -25,7 +24,7 @@ let gateway: ProviderServer | undefined;
 const children: ChildServer[] = [];
 
 beforeAll(() => {
-  if (testDatabaseMode === 'sqlite') requireFreshBuild();
+  requireFreshBuild();
 });
 afterEach(async () => {
   for (const child of children.splice(0)) await stopChild(child);
@@ -67,7 +66,7 @@ async function settled(databaseFile: string) {
   }
 }
 
-describe.runIf(testDatabaseMode === 'sqlite')('kill -9 between commit and send', () => {
+describe('kill -9 between commit and send', () => {
   it('killed while the provider call is in flight: the next process sends the same message once its lease ends', async () => {
     dir = mkdtempSync(join(tmpdir(), 'phone-numbers-crash-'));
     const file = join(dir, 'shared.db');

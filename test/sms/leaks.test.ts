@@ -6,7 +6,6 @@ import { createLogger } from '../../src/logger.js';
 import { codeInMessage } from '../../src/sms/message.js';
 import { listSms } from '../../src/store/sms-messages.js';
 import { addNumber, fapi, newSignedInUser } from '../helpers/fapi.js';
-import { testDatabaseMode } from '../helpers/postgres.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { eventually, startProviderServer, type ProviderServer } from './provider-server.js';
 
@@ -23,7 +22,7 @@ function containsCode(text: string, code: string): boolean {
   return new RegExp(`(?<!\\d)${code}(?!\\d)`).test(text);
 }
 
-describe.runIf(testDatabaseMode === 'sqlite')('no code in clear at rest or in logs', () => {
+describe('no code in clear at rest or in logs', () => {
   let dir: string;
   let dbFile: string;
   let twilio: ProviderServer;
