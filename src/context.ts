@@ -59,7 +59,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
       leaseMs: config.outboxLeaseMs,
       baseBackoffMs: config.outboxBackoffBaseMs,
     });
-    const sessionTokens = new SessionTokens(await loadSigningKey(database.db, secretKey, config.jwtPrivateKey));
+    const sessionTokens = new SessionTokens(await loadSigningKey(database.db, derived.signingKeySeal, config.jwtPrivateKey));
     const abuse = await createAbuseGuard(config, { database, keySecret: derived.otp });
     return {
       config,

@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, exportPKCS8, exportSPKI, generateKeyPair, importJWK, importPKCS8, type JWK } from 'jose';
 import { seal, unseal } from '../domain/seal.js';
 import type { Db } from '../store/db.js';
@@ -18,12 +17,7 @@ export interface SigningKey {
   publicPem: string;
 }
 
-function sealingKey(secretKey: string): Buffer {
-  return createHmac('sha256', secretKey).update('phone-numbers:session-signing-key').digest();
-}
-
-async function generatedPem(db: Db, secretKey: string): Promise<string> {
-  const key = sealingKey(secretKey);
+async function generatedPem(db: Db, key: Buffer): Promise<string> {
   const sealed = await getOrCreateSetting(db, SETTING, async () => {
     const pair = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
     return seal(key, await exportPKCS8(pair.privateKey));
@@ -35,8 +29,9 @@ async function generatedPem(db: Db, secretKey: string): Promise<string> {
   }
 }
 
-export async function loadSigningKey(db: Db, secretKey: string, configuredPem: string | undefined): Promise<SigningKey> {
-  const pem = configuredPem ?? (await generatedPem(db, secretKey));
+/** `sealKey` is the secret key's derived `signingKeySeal` (domain/keys.ts). */
+export async function loadSigningKey(db: Db, sealKey: Buffer, configuredPem: string | undefined): Promise<SigningKey> {
+  const pem = configuredPem ?? (await generatedPem(db, sealKey));
   const extractable = await importPKCS8(pem, 'RS256', { extractable: true });
   const { n, e } = await exportJWK(extractable);
   const publicPart: JWK = { kty: 'RSA', n: n!, e: e! };

@@ -132,6 +132,7 @@ describe('codes, ids, keys and sealing', () => {
     const a = deriveKeys('sk_test_aaaaaaaaaaaaaaaaaaaa');
     const b = deriveKeys('sk_test_bbbbbbbbbbbbbbbbbbbb');
     expect(a.otp.equals(a.seal)).toBe(false);
+    expect(a.signingKeySeal.equals(a.seal) || a.signingKeySeal.equals(a.otp)).toBe(false);
     expect(a.otp.equals(b.otp)).toBe(false);
   });
   it('tokens are random and stored only as digests', () => {
