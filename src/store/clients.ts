@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from './db.js';
 import type { ClientRow, SessionRow } from './schema.js';
 
@@ -15,21 +16,27 @@ export async function insertSession(db: Db, row: SessionRow): Promise<void> {
   await db.insertInto('sessions').values(row).execute();
 }
 
+interface ClientSessionRow {
+  c_id: string; token_digest: string; last_active_session_id: string | null; c_created_at: number; c_updated_at: number;
+  s_id: string | null; user_id: string | null; status: string | null; expire_at: number | null; abandon_at: number | null;
+  last_active_at: number | null; s_created_at: number | null; s_updated_at: number | null;
+}
+
 /**
  * A client (by token digest) and its active sessions in one query: every authenticated request
  * starts here, so it is a single indexed join rather than two round trips.
  */
 export async function findClientWithActiveSessions(db: Db, digest: string, now: number): Promise<{ client: ClientRow; sessions: SessionRow[] } | undefined> {
-  const rows = await db.selectFrom('clients as c')
-    .leftJoin('sessions as s', (join) => join.onRef('s.client_id', '=', 'c.id').on('s.status', '=', 'active').on('s.expire_at', '>', now))
-    .select([
-      'c.id as c_id', 'c.token_digest', 'c.last_active_session_id', 'c.created_at as c_created_at', 'c.updated_at as c_updated_at',
-      's.id as s_id', 's.user_id', 's.status', 's.expire_at', 's.abandon_at', 's.last_active_at',
-      's.created_at as s_created_at', 's.updated_at as s_updated_at',
-    ])
-    .where('c.token_digest', '=', digest)
-    .orderBy('s.created_at').orderBy('s.id')
-    .execute();
+  // Written as one SQL text rather than with the query builder: building this aliased join took
+  // ~30 µs per request, four times what SQLite needs to run it. The text is the same in both dialects.
+  const { rows } = await sql<ClientSessionRow>`
+    select c.id as c_id, c.token_digest, c.last_active_session_id, c.created_at as c_created_at, c.updated_at as c_updated_at,
+           s.id as s_id, s.user_id, s.status, s.expire_at, s.abandon_at, s.last_active_at,
+           s.created_at as s_created_at, s.updated_at as s_updated_at
+    from clients c
+    left join sessions s on s.client_id = c.id and s.status = 'active' and s.expire_at > ${now}
+    where c.token_digest = ${digest}
+    order by s.created_at, s.id`.execute(db);
   const first = rows[0];
   if (!first) return undefined;
   const client: ClientRow = {
