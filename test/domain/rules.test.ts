@@ -3,7 +3,7 @@ import { attemptRefusal, effectiveStatus, statusAfterWrongCode } from '../../src
 import { nextDefault, nextPrimary, planSecondFactorChange, generateBackupCodes } from '../../src/domain/second-factor.js';
 import { isTestPhoneNumber, maskPhone, normalisePhone } from '../../src/domain/phone.js';
 import { codeDigest, codeMatches, generateCode } from '../../src/domain/otp.js';
-import { hasPrefix, newId } from '../../src/domain/ids.js';
+import { hasPrefix, newId, randomBase62 } from '../../src/domain/ids.js';
 import { frontendApiHostFromPublishableKey, publishableKey, deriveKeys, tokenDigest, newOpaqueToken } from '../../src/domain/keys.js';
 import { seal, unseal } from '../../src/domain/seal.js';
 import { checkSmsDestination } from '../../src/domain/sms-policy.js';
@@ -121,6 +121,15 @@ describe('codes, ids, keys and sealing', () => {
     expect(hasPrefix(a, 'user')).toBe(false);
     expect(a < b).toBe(true);
   });
+  it('random id characters are uniform over all 62 and ids do not repeat', () => {
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 10_000; i++) for (const ch of randomBase62(19)) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+    expect(counts.size).toBe(62);
+    const expected = (10_000 * 19) / 62;
+    for (const n of counts.values()) expect(Math.abs(n - expected) / expected).toBeLessThan(0.12);
+    expect(new Set(Array.from({ length: 20_000 }, () => newId('idn'))).size).toBe(20_000);
+  });
+
   it('publishable keys encode the Frontend API host as Clerk does', () => {
     const key = publishableKey('https://clerk.example.com', false);
     expect(key).toBe(`pk_test_${Buffer.from('clerk.example.com$').toString('base64')}`);
