@@ -60,7 +60,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
       baseBackoffMs: config.outboxBackoffBaseMs,
     });
     const sessionTokens = new SessionTokens(await loadSigningKey(database.db, derived.signingKeySeal, config.jwtPrivateKey));
-    const abuse = await createAbuseGuard(config, { database, keySecret: derived.otp });
+    const abuse = await createAbuseGuard(config, { database, keySecret: derived.rateLimitKeys });
     return {
       config,
       database,

@@ -68,14 +68,13 @@ async function chargeAll(charges: Charge[]): Promise<void> {
  * Keys are an HMAC of the subject (number, IP, user id), so the counters table or Redis never
  * holds a phone number or an address in clear, and nobody without the server secret can tell whose they are.
  */
-function subjectHasher(secret: Buffer): (kind: string, subject: string) => string {
-  const key = createHmac('sha256', secret).update('phone-numbers:rate-limit-keys').digest();
+function subjectHasher(key: Buffer): (kind: string, subject: string) => string {
   return (kind, subject) => createHmac('sha256', key).update(`${kind}\0${subject}`).digest('base64url').slice(0, 32);
 }
 
 export interface AbuseGuardOptions {
   database: DatabaseHandle;
-  /** A server secret (any derived key): rate-limit keys are HMACs under a key made from it. */
+  /** The derived `rateLimitKeys` key (domain/keys.ts): rate-limit keys are HMACs under it. */
   keySecret: Buffer;
   /** An already open store (tests); by default one is opened from the configuration. */
   store?: LimiterStore;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { normalisePhone } from '../domain/phone.js';
-import { unseal } from '../domain/seal.js';
+import { readDevInbox } from '../sms/dev-inbox.js';
 import { findSms, listSms, requeueSms, type SmsStatus } from '../store/sms-messages.js';
 import type { SmsMessageRow } from '../store/schema.js';
 import { print, withContext } from './admin.js';
@@ -42,8 +42,8 @@ export function smsCommands(program: Command): void {
     .action(async (options: { phone?: string }) => {
       await withContext(async (ctx) => {
         const to = options.phone ? normalisePhone(options.phone).e164 : undefined;
-        const rows = await listSms(ctx.database.db, { to, provider: 'dev', limit: 50 });
-        print(rows.map((r) => ({ id: r.id, to: r.to_phone, status: r.status, created_at: iso(r.created_at), body: unseal(ctx.keys.derived.seal, r.body_sealed) })));
+        const messages = await readDevInbox(ctx.database.db, ctx.keys.derived.seal, { to, limit: 50 });
+        print(messages.map(({ row: r, body }) => ({ id: r.id, to: r.to_phone, status: r.status, created_at: iso(r.created_at), body })));
       });
     });
 

@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.js';
 import { normalisePhone } from '../../../domain/phone.js';
-import { unseal } from '../../../domain/seal.js';
-import { listSms } from '../../../store/sms-messages.js';
+import { readDevInbox } from '../../../sms/dev-inbox.js';
 import { devSmsJson } from '../../json/backend.js';
 import { queryString } from '../../params.js';
 
@@ -13,7 +12,7 @@ export function devRoutes(app: FastifyInstance, ctx: AppContext): void {
     const raw = queryString(request, 'phone_number');
     // A "+" left unencoded in a query string arrives as a space.
     const to = raw === undefined ? undefined : normalisePhone(raw.trim(), 'phone_number').e164;
-    const rows = await listSms(ctx.database.db, { to, provider: 'dev', limit: 200 });
-    return rows.map((row) => devSmsJson(row, unseal(ctx.keys.derived.seal, row.body_sealed)));
+    const messages = await readDevInbox(ctx.database.db, ctx.keys.derived.seal, { to, limit: 200 });
+    return messages.map(({ row, body }) => devSmsJson(row, body));
   });
 }

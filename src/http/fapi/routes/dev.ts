@@ -2,10 +2,9 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { createSignInToken, createUser } from '../../../admin/users.js';
 import type { AppContext } from '../../../context.js';
-import { unseal } from '../../../domain/seal.js';
+import { readDevInbox } from '../../../sms/dev-inbox.js';
 import { signInWithTicket } from '../../../operations/sessions.js';
 import { codeInMessage } from '../../../sms/message.js';
-import { listSms } from '../../../store/sms-messages.js';
 import { devSmsJson } from '../../json/backend.js';
 import { readBody } from '../../params.js';
 import { loadCaller } from '../auth.js';
@@ -23,11 +22,8 @@ const FEED_POLL_MS = 400;
 const FEED_HEARTBEAT_MS = 15_000;
 
 async function inboxMessages(ctx: AppContext) {
-  const rows = await listSms(ctx.database.db, { provider: 'dev', limit: INBOX_LIMIT });
-  return rows.map((row) => {
-    const body = unseal(ctx.keys.derived.seal, row.body_sealed);
-    return { ...devSmsJson(row, body), code: codeInMessage(body) };
-  });
+  const messages = await readDevInbox(ctx.database.db, ctx.keys.derived.seal, { limit: INBOX_LIMIT });
+  return messages.map(({ row, body }) => ({ ...devSmsJson(row, body), code: codeInMessage(body) }));
 }
 
 /** One poller shared by every open inbox stream: it sends the list whenever it changes. */
