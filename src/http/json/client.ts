@@ -30,15 +30,14 @@ export interface ClientView {
   sessions: SessionRow[];
   users: Map<string, UserRow>;
   numbersByUser: Map<string, PhoneNumberRow[]>;
-  /** Session tokens minted during this request, by session id. */
-  tokens?: Map<string, string>;
 }
 
 function identifierOf(user: UserJson): string {
   return user.phone_numbers.find((n) => n.id === user.primary_phone_number_id)?.phone_number ?? user.username ?? user.id;
 }
 
-export function sessionJson(session: SessionRow, user: UserJson, token: string | undefined): SessionJson {
+/** `last_active_token` starts null: the session-token hook (routes/session-tokens.ts) fills it for active sessions. */
+export function sessionJson(session: SessionRow, user: UserJson): SessionJson {
   return {
     object: 'session',
     id: session.id,
@@ -46,7 +45,7 @@ export function sessionJson(session: SessionRow, user: UserJson, token: string |
     expire_at: session.expire_at,
     abandon_at: session.abandon_at,
     last_active_at: session.last_active_at,
-    last_active_token: token ? { object: 'token', jwt: token } : null,
+    last_active_token: null,
     last_active_organization_id: null,
     actor: null,
     tasks: null,
@@ -76,7 +75,7 @@ export function clientJson(view: ClientView, now: number): ClientJson {
       user = userJson(row, view.numbersByUser.get(row.id) ?? [], now);
       users.set(row.id, user);
     }
-    sessions.push(sessionJson(session, user, view.tokens?.get(session.id)));
+    sessions.push(sessionJson(session, user));
   }
   const lastActive = sessions.some((s) => s.id === view.client.last_active_session_id) ? view.client.last_active_session_id : null;
   return {

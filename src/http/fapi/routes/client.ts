@@ -48,7 +48,7 @@ export function clientRoutes(app: FastifyInstance, ctx: AppContext): void {
       const ended = (await findSession(ctx.database.db, id))!;
       const view = await loadClientView(ctx, { client: caller.client, sessions: remaining }, [ended]);
       const user = userJson(view.users.get(ended.user_id)!, view.numbersByUser.get(ended.user_id) ?? [], now);
-      return { response: sessionJson(ended, user, undefined), client: clientJson(view, now) };
+      return { response: sessionJson(ended, user), client: clientJson(view, now) };
     });
   }
 

@@ -55,7 +55,7 @@ export function sessionTokenRoutes(app: FastifyInstance, ctx: AppContext): void 
     const view = await loadClientView(ctx, { client: { ...caller.client, last_active_session_id: touched.id, updated_at: now }, sessions });
     const client = clientJson(view, now);
     const user = userJson(view.users.get(touched.user_id)!, view.numbersByUser.get(touched.user_id) ?? [], now);
-    return { response: sessionJson(touched, user, undefined), client };
+    return { response: sessionJson(touched, user), client };
   });
 
   // clerk-js adds fields here as it evolves (tab_state, token, force_origin...): they change nothing here.
