@@ -11,7 +11,9 @@ export function sessionRoutes(app: FastifyInstance, ctx: AppContext): void {
     const id = request.params.session_id;
     const before = await findSession(ctx.database.db, id);
     if (!before) throw errors.resourceNotFound();
-    await endSession(ctx.database.db, id, 'revoked', ctx.now());
-    return backendSessionJson((await findSession(ctx.database.db, id))!);
+    const now = ctx.now();
+    // endSession changes only an active session; one that had already ended is answered as it is.
+    const revoked = await endSession(ctx.database.db, id, 'revoked', now);
+    return backendSessionJson(revoked ? { ...before, status: 'revoked', updated_at: now } : before);
   });
 }
