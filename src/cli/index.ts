@@ -29,6 +29,12 @@ async function main(argv: string[]): Promise<void> {
 main(process.argv).catch((error: unknown) => {
   // A bad setting is one clear line naming the variable; anything else keeps its message only.
   if (error instanceof ConfigError) console.error(`Configuration error: ${error.message}`);
-  else console.error(`phone-numbers: ${(error as Error).message}`);
+  else console.error(`phone-numbers: ${describe(error as Error & { code?: unknown })}`);
   process.exit(1);
 });
+
+/** The message, and the driver's error code when the message does not say it (SQLite's busy kinds share one message). */
+function describe(error: Error & { code?: unknown }): string {
+  const code = typeof error.code === 'string' && !error.message.includes(error.code) ? ` (${error.code})` : '';
+  return `${error.message}${code}`;
+}

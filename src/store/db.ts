@@ -44,7 +44,9 @@ function openSqlite(url: string): DatabaseHandle {
   // Several processes may share one file (CLI next to the server, a restarted worker): wait, don't fail.
   // First, so that switching a new file to WAL also waits for a process doing the same.
   sqlite.pragma('busy_timeout = 5000');
-  sqlite.pragma('journal_mode = WAL');
+  // A new file starts in rollback mode, where two processes switching it at once can deadlock; SQLite
+  // then answers one of them busy at once, without waiting. That one retries.
+  whileBusy(() => sqlite.pragma('journal_mode = WAL'));
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
@@ -97,6 +99,25 @@ function migrator(database: DatabaseHandle): Migrator {
   });
 }
 
+function isBusy(error: unknown): boolean {
+  return (error as { code?: unknown }).code?.toString().startsWith('SQLITE_BUSY') === true;
+}
+
+/** Runs a start-up statement again while SQLite answers busy, for up to five seconds. */
+function whileBusy(statement: () => unknown): void {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    try {
+      statement();
+      return;
+    } catch (error) {
+      if (!isBusy(error) || Date.now() > deadline) throw error;
+      // Start-up only, before the server listens: a short synchronous pause blocks no request.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10 + Math.random() * 20);
+    }
+  }
+}
+
 /**
  * Takes SQLite's write lock, waiting for other writers without blocking the event loop (busy_timeout
  * would: another connection in this same process could then never finish and let go).
@@ -111,7 +132,8 @@ async function beginImmediate(sqlite: SQLite.Database, timeoutMs = 30_000): Prom
         sqlite.exec('BEGIN IMMEDIATE');
         return;
       } catch (error) {
-        if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw error;
+        // Extended codes too: SQLITE_BUSY_RECOVERY while another process rebuilds the WAL index on open.
+        if (!isBusy(error) || Date.now() > deadline) throw error;
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     }
