@@ -3,10 +3,11 @@ import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { createRequire } from 'node:module';
 import type pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import { Kysely, Migrator, SqliteDialect, type Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import { migrations } from './migrations/index.js';
 import { withStatementCache } from './statement-cache.js';
+import { ScopedPostgresDialect } from './scoped-introspector.js';
 
 // Opens the database a DATABASE_URL names, and hides what differs between SQLite and PostgreSQL.
 
@@ -81,7 +82,7 @@ function openPostgres(url: string, options: OpenOptions): DatabaseHandle {
   // An idle connection the server dropped (restart, failover) is an 'error' event; unhandled it would
   // end the process. The pool discards that connection and the next query opens a new one.
   pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new ScopedPostgresDialect({ pool }) });
   return { db, dialect: 'postgres', schema, raw: { dialect: 'postgres', pool }, close: closeOnce(() => db.destroy()) };
 }
 

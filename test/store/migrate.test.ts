@@ -6,7 +6,7 @@ import { migrate, openDatabase, type DatabaseHandle } from '../../src/store/db.j
 import { migrations } from '../../src/store/migrations/index.js';
 import { getSetting } from '../../src/store/settings.js';
 import { freshDatabaseUrl } from '../helpers/server.js';
-import { testDatabaseMode } from '../helpers/postgres.js';
+import { freshPostgresUrl, testDatabaseMode, withPostgres } from '../helpers/postgres.js';
 
 // Instances that start at the same moment on one empty database: each migration runs exactly once
 // (PostgreSQL: Kysely's advisory lock; SQLite: one BEGIN IMMEDIATE), and every process starts.
@@ -63,5 +63,36 @@ describe(`migrating on ${testDatabaseMode}`, () => {
     cleanups.push(() => handle.close());
     expect(await recordedMigrations(handle)).toEqual([...migrationNames].sort());
     expect(await getSetting(handle.db, 'dev_secret_key')).toMatch(/^sk_test_[A-Za-z0-9]+$/);
+  });
+});
+
+describe.runIf(testDatabaseMode === 'postgres')('migrating on postgres beside schemas that come and go', () => {
+  it('starts while other schemas in the same database are being created and dropped', async () => {
+    // Kysely's own introspector scanned every schema and failed with `schema "<someone else's>" does
+    // not exist` when one was dropped mid-scan (a parallel test run did exactly that in CI).
+    let churning = true;
+    const churn = (async () => {
+      for (let i = 0; churning; i++) {
+        const other = freshPostgresUrl();
+        await withPostgres(async (client) => {
+          await client.query(`create schema "${other.schema}"`);
+          await client.query(`create table "${other.schema}".t (id int)`);
+        });
+        await other.cleanup();
+      }
+    })();
+    try {
+      for (let round = 0; round < 15; round++) {
+        const handle = openDatabase(database(), { poolSize: 2 });
+        try {
+          expect(await migrate(handle)).toEqual(migrationNames);
+        } finally {
+          await handle.close();
+        }
+      }
+    } finally {
+      churning = false;
+      await churn;
+    }
   });
 });
