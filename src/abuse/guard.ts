@@ -1,11 +1,11 @@
 import { createHmac } from 'node:crypto';
-import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterRes } from 'rate-limiter-flexible';
 import type { Config } from '../config.js';
 import { errors } from '../domain/errors.js';
 import { normalisePhone, type NormalisedPhone } from '../domain/phone.js';
 import { checkSmsDestination } from '../domain/sms-policy.js';
 import type { DatabaseHandle } from '../store/db.js';
-import { openLimiterStore, type LimiterStore, type LimitSpec } from './limiter-store.js';
+import { openLimiterStore, type Limiter, type LimiterStore, type LimitSpec } from './limiter-store.js';
 
 // The abuse checks the phone-number routes call before they create a number, send a code or
 // check one: the destination policy (countries, number types) and the rate limits, counted in a
@@ -42,7 +42,7 @@ export function limitSpecs(config: Config) {
 }
 
 interface Charge {
-  limiter: RateLimiterAbstract;
+  limiter: Limiter;
   key: string;
 }
 

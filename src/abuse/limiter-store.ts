@@ -14,9 +14,12 @@ export interface LimitSpec {
   durationSeconds: number;
 }
 
+/** What the guard asks of a limiter: take a point, give one back. */
+export type Limiter = Pick<RateLimiterAbstract, 'consume' | 'reward'>;
+
 export interface LimiterStore {
   readonly kind: 'redis' | 'sqlite' | 'postgres';
-  limiter(spec: LimitSpec): RateLimiterAbstract;
+  limiter(spec: LimitSpec): Limiter;
   close(): Promise<void>;
 }
 
@@ -42,6 +45,16 @@ function createTable(make: (options: SqlOptions, ready: (error?: Error) => void)
   });
 }
 
+/**
+ * On SQLite the limiter writes through Kysely's one connection, behind Kysely's back. Called while
+ * another request's transaction is open on it, its write would join that transaction and vanish
+ * if it rolled back. Holding Kysely's connection for the call makes it wait for its own turn.
+ */
+function onItsOwnTurn(database: DatabaseHandle): <T>(call: () => Promise<T>) => Promise<T> {
+  if (database.raw.dialect !== 'sqlite') return (call) => call();
+  return (call) => database.db.connection().execute(call);
+}
+
 async function sqlStore(options: LimiterStoreOptions): Promise<LimiterStore> {
   const { database, keyPrefix } = options;
   const raw = database.raw;
@@ -50,6 +63,7 @@ async function sqlStore(options: LimiterStoreOptions): Promise<LimiterStore> {
     // The same connection as Kysely: a second one would wait on SQLite's write lock held by our own thread.
     ? (o, ready) => new RateLimiterSQLite({ ...o, storeClient: raw.sqlite, storeType: 'better-sqlite3' }, ready)
     : (o, ready) => new RateLimiterPostgres({ ...o, storeClient: raw.pool, storeType: 'pool', ...(database.schema ? { schemaName: database.schema } : {}) }, ready);
+  const ownTurn = onItsOwnTurn(database);
   const janitor = await createTable(make, base).catch((error: { code?: string }) => {
     // Instances starting together on PostgreSQL race to create the table; losing that race is fine.
     if (error?.code === '42P07' || error?.code === '23505') return make({ ...base, tableCreated: true });
@@ -58,15 +72,21 @@ async function sqlStore(options: LimiterStoreOptions): Promise<LimiterStore> {
 
   // Our own sweep instead of the library's timer, so close() can stop it before the database goes.
   const sweep = setInterval(() => {
-    void (async () => (janitor as unknown as Sweepable).clearExpired(Date.now() - 3_600_000))().catch(() => undefined);
+    void ownTurn(() => (janitor as unknown as Sweepable).clearExpired(Date.now() - 3_600_000)).catch(() => undefined);
   }, SWEEP_EVERY_MS);
   sweep.unref();
 
   return {
     kind: raw.dialect,
-    limiter: (spec) => make({
-      ...base, tableCreated: true, keyPrefix: `${keyPrefix}:${spec.name}`, points: spec.points, duration: spec.durationSeconds,
-    }),
+    limiter: (spec) => {
+      const limiter = make({
+        ...base, tableCreated: true, keyPrefix: `${keyPrefix}:${spec.name}`, points: spec.points, duration: spec.durationSeconds,
+      });
+      return {
+        consume: (key, points) => ownTurn(() => limiter.consume(key, points)),
+        reward: (key, points) => ownTurn(() => limiter.reward(key, points)),
+      };
+    },
     async close() {
       clearInterval(sweep);
     },

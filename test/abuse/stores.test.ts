@@ -9,7 +9,7 @@ import { createAbuseGuard, type AbuseGuard } from '../../src/abuse/guard.js';
 import { loadConfig } from '../../src/config.js';
 import { ClerkError } from '../../src/domain/errors.js';
 import { normalisePhone } from '../../src/domain/phone.js';
-import { openDatabase, type DatabaseHandle } from '../../src/store/db.js';
+import { migrate, openDatabase, type DatabaseHandle } from '../../src/store/db.js';
 import { addNumber, expectClerkError, fapi, newSignedInUser } from '../helpers/fapi.js';
 import { dropSchema, freshPostgresUrl, withPostgres } from '../helpers/postgres.js';
 import { startTestServer } from '../helpers/server.js';
@@ -198,5 +198,32 @@ describe('a server with REDIS_URL', () => {
 
   it('a Redis that does not answer stops start-up with a clear message', async () => {
     await expect(startTestServer({ REDIS_URL: 'redis://127.0.0.1:1' })).rejects.toThrow(/REDIS_URL: cannot connect/);
+  });
+});
+
+describe('the SQLite limiter beside a transaction on the same connection', () => {
+  it('a charge made while another request holds a transaction open survives that transaction rolling back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'phone-numbers-limits-'));
+    const url = `sqlite:${join(dir, 'limits.db')}`;
+    const handle = openDatabase(url);
+    await migrate(handle);
+    const guard = await createAbuseGuard(guardConfig({ DATABASE_URL: url, ATTEMPTS_MAX_PER_IP_PER_HOUR: '1' }), { database: handle, keySecret });
+    try {
+      let charged: Promise<void> | undefined;
+      // One request's transaction is open and waiting (on I/O, say) when another request is charged.
+      await expect(handle.db.transaction().execute(async (tx) => {
+        await tx.insertInto('instance_settings').values({ key: 'rolled back', value: 'x' }).execute();
+        charged = guard.checkAttempt(IP);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        throw new Error('this request fails');
+      })).rejects.toThrow('this request fails');
+      await charged;
+      // The single allowed attempt was used: the next one is refused.
+      await expect(guard.checkAttempt(IP)).rejects.toMatchObject({ status: 429 });
+    } finally {
+      await guard.close();
+      await handle.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
