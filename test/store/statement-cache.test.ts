@@ -1,0 +1,53 @@
+import SQLite from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { migrate, openDatabase } from '../../src/store/db.js';
+import { listPhoneNumbers } from '../../src/store/phone-numbers.js';
+import { withStatementCache } from '../../src/store/statement-cache.js';
+
+// The SQLite handle Kysely reads through: cached statements, rows read as arrays and made into objects.
+
+describe('SQLite statements as Kysely reads them', () => {
+  it('rows are plain objects with every column, nulls and numbers kept; a repeated name keeps its last value', () => {
+    const sqlite = new SQLite(':memory:');
+    sqlite.exec("create table a (id text, n integer, note text); insert into a values ('x', 1, null), ('y', 9007199254740991, 'z')");
+    const cached = withStatementCache(sqlite);
+    const rows = cached.prepare('select * from a order by id').all([]);
+    expect(rows).toEqual([{ id: 'x', n: 1, note: null }, { id: 'y', n: 9007199254740991, note: 'z' }]);
+    expect(Object.getPrototypeOf(rows[0])).toBe(Object.prototype);
+    expect(cached.prepare("select id, n as id from a where id = ?").all(['x'])).toEqual([{ id: 1 }]);
+    expect([...cached.prepare('select id from a order by id').iterate([] as never)]).toEqual([{ id: 'x' }, { id: 'y' }]);
+  });
+
+  it('the same text is prepared once; writes still report their changes', () => {
+    const sqlite = new SQLite(':memory:');
+    sqlite.exec('create table a (id integer)');
+    const cached = withStatementCache(sqlite);
+    expect(cached.prepare('select * from a')).toBe(cached.prepare('select * from a'));
+    expect(cached.prepare('insert into a values (?)').run([1])).toMatchObject({ changes: 1 });
+  });
+
+  it('a `select *` cached before a column was added returns the new column too', () => {
+    const sqlite = new SQLite(':memory:');
+    sqlite.exec("create table a (id text); insert into a values ('x')");
+    const cached = withStatementCache(sqlite);
+    expect(cached.prepare('select * from a').all([])).toEqual([{ id: 'x' }]);
+    sqlite.exec("alter table a add column extra text default 'e'");
+    expect(cached.prepare('select * from a').all([])).toEqual([{ id: 'x', extra: 'e' }]);
+  });
+
+  it("a user's numbers come out of the index in list order, with no sort of their own", async () => {
+    const handle = openDatabase('sqlite::memory:');
+    try {
+      await migrate(handle);
+      const listing = handle.db.selectFrom('phone_numbers').selectAll().where('user_id', '=', 'u').orderBy('created_at').orderBy('id').compile();
+      if (handle.raw.dialect !== 'sqlite') throw new Error('an in-memory SQLite handle was asked for');
+      const rows = handle.raw.sqlite.prepare(`explain query plan ${listing.sql}`).all(...listing.parameters) as Array<{ detail: string }>;
+      const plan = rows.map((r) => r.detail).join('\n');
+      expect(plan).toMatch(/USING (COVERING )?INDEX phone_numbers_user_created_id/);
+      expect(plan).not.toMatch(/TEMP B-TREE/);
+      expect(await listPhoneNumbers(handle.db, ['u'])).toEqual([]);
+    } finally {
+      await handle.close();
+    }
+  });
+});
