@@ -1,5 +1,6 @@
 import type { Db } from './db.js';
 import type { UserRow } from './schema.js';
+import { precompiled } from './precompiled.js';
 
 // Users: the people phone numbers belong to.
 
@@ -11,8 +12,11 @@ export async function findUser(db: Db, id: string): Promise<UserRow | undefined>
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+const userById = precompiled((db, id: string) => db.selectFrom('users').selectAll().where('id', '=', id));
+
 export async function findUsers(db: Db, ids: string[]): Promise<UserRow[]> {
   if (ids.length === 0) return [];
+  if (ids.length === 1) return userById(db, ids[0]!);
   return db.selectFrom('users').selectAll().where('id', 'in', ids).execute();
 }
 
