@@ -1,6 +1,7 @@
 import SQLite from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { migrate, openDatabase } from '../../src/store/db.js';
+import { clientWithActiveSessionsQuery } from '../../src/store/clients.js';
 import { listPhoneNumbers } from '../../src/store/phone-numbers.js';
 import { withStatementCache } from '../../src/store/statement-cache.js';
 
@@ -35,17 +36,23 @@ describe('SQLite statements as Kysely reads them', () => {
     expect(cached.prepare('select * from a').all([])).toEqual([{ id: 'x', extra: 'e' }]);
   });
 
-  it("a user's numbers come out of the index in list order, with no sort of their own", async () => {
+  it('the lists every request reads come out of an index in their order, with no sort of their own', async () => {
     const handle = openDatabase('sqlite::memory:');
     try {
       await migrate(handle);
-      const listing = handle.db.selectFrom('phone_numbers').selectAll().where('user_id', '=', 'u').orderBy('created_at').orderBy('id').compile();
       if (handle.raw.dialect !== 'sqlite') throw new Error('an in-memory SQLite handle was asked for');
-      const rows = handle.raw.sqlite.prepare(`explain query plan ${listing.sql}`).all(...listing.parameters) as Array<{ detail: string }>;
-      const plan = rows.map((r) => r.detail).join('\n');
-      expect(plan).toMatch(/USING (COVERING )?INDEX phone_numbers_user_created_id/);
-      expect(plan).not.toMatch(/TEMP B-TREE/);
+      const sqlite = handle.raw.sqlite;
+      const planOf = (query: { sql: string; parameters: readonly unknown[] }) =>
+        (sqlite.prepare(`explain query plan ${query.sql}`).all(...query.parameters) as Array<{ detail: string }>).map((r) => r.detail).join('\n');
+
+      const numbers = planOf(handle.db.selectFrom('phone_numbers').selectAll().where('user_id', '=', 'u').orderBy('created_at').orderBy('id').compile());
+      expect(numbers).toMatch(/USING (COVERING )?INDEX phone_numbers_user_order/);
+      expect(numbers).not.toMatch(/TEMP B-TREE/);
       expect(await listPhoneNumbers(handle.db, ['u'])).toEqual([]);
+
+      const sessions = planOf(clientWithActiveSessionsQuery('digest', 0).compile(handle.db));
+      expect(sessions).toMatch(/USING (COVERING )?INDEX sessions_client_order/);
+      expect(sessions).not.toMatch(/TEMP B-TREE/);
     } finally {
       await handle.close();
     }
