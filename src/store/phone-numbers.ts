@@ -17,10 +17,12 @@ export async function listPhoneNumbers(db: Db, userIds: string[]): Promise<Phone
     .execute();
 }
 
+// Every write to a number reads it first, by its id and its owner.
+const numberOfUser = precompiled((db, userId: string, id: string) => db.selectFrom('phone_numbers').selectAll()
+  .where('id', '=', id).where('user_id', '=', userId));
+
 export async function findPhoneNumber(db: Db, userId: string, id: string): Promise<PhoneNumberRow | undefined> {
-  return db.selectFrom('phone_numbers').selectAll()
-    .where('id', '=', id).where('user_id', '=', userId)
-    .executeTakeFirst();
+  return (await numberOfUser(db, userId, id))[0];
 }
 
 export async function insertPhoneNumber(db: Db, row: PhoneNumberRow): Promise<void> {

@@ -29,11 +29,14 @@ export async function updateUser(db: Db, id: string, changes: Partial<Omit<UserR
   await db.updateTable('users').set(changes).where('id', '=', id).execute();
 }
 
+const userLock = precompiled((db, userId: string) =>
+  db.updateTable('users').set((eb) => ({ updated_at: eb.ref('updated_at') })).where('id', '=', userId));
+
 /**
  * Makes the rest of this transaction wait for any other transaction changing the same user, so a
  * change that reads the user's numbers and then writes never acts on a stale read. A no-op UPDATE
  * does this in both dialects: a row lock until commit on PostgreSQL, the write lock on SQLite.
  */
 export async function lockUser(tx: Db, userId: string): Promise<void> {
-  await tx.updateTable('users').set((eb) => ({ updated_at: eb.ref('updated_at') })).where('id', '=', userId).execute();
+  await userLock(tx, userId);
 }
