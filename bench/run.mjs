@@ -320,7 +320,8 @@ const targets = [
   ['prepare + attempt ≥ 2 × Better Auth send-otp + verify', 2, oursPair / peerPair, '>='],
   ['getPhoneNumbers p99 1M / 1k ≤ 1.2', 1.2, growth.getPhoneNumbers, '<='],
   ['ReadPhoneNumber p99 1M / 1k ≤ 1.2', 1.2, growth.ReadPhoneNumber, '<='],
-  ['server peak RSS ≤ 150 MB', 150, serverPeakRss, '<='],
+  // The target is in MB (10^6 bytes); the kernel counts KiB, and the rest of the report MiB.
+  ['server peak RSS ≤ 150 MB', 150, (serverPeakRss * 2 ** 20) / 1e6, '<='],
 ].map(([name, target, value, op]) => ({ name, target, value, met: op === '>=' ? value >= target : value <= target }));
 
 noteConditions('end');

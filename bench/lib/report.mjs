@@ -23,7 +23,8 @@ export function markdownTable(report) {
     '',
     `prepare + attempt pairs: ${fixed(report.pairs.oursPerSec, 0)}/s ours, ${fixed(report.pairs.peerPerSec, 0)}/s Better Auth: ratio ${fixed(report.pairs.ratio, 2)}.`,
     `p99 growth 1k → ${report.settings.largeCount.toLocaleString('en')} numbers: getPhoneNumbers ×${fixed(report.growth.getPhoneNumbers, 2)}, ReadPhoneNumber ×${fixed(report.growth.ReadPhoneNumber, 2)}.`,
-    `Peak RSS: our server ${fixed(report.peakRssMiB.server, 1)} MiB, Better Auth ${fixed(report.peakRssMiB.peer, 1)} MiB.`,
+    `Peak RSS: our server ${fixed(report.peakRssMiB.server, 1)} MiB (${fixed((report.peakRssMiB.server * 2 ** 20) / 1e6, 1)} MB), ` +
+      `Better Auth ${fixed(report.peakRssMiB.peer, 1)} MiB (${fixed((report.peakRssMiB.peer * 2 ** 20) / 1e6, 1)} MB).`,
     '',
     '| target | wanted | measured | met |',
     '|---|---:|---:|---|',
