@@ -195,7 +195,8 @@ describe.skipIf(!haveChromium)('@clerk/clerk-js in Chromium', () => {
           expect(afterDestroy.phoneNumbers).toEqual([]);
           const reloaded = await step<any>('reloadUser');
           expect(reloaded).toMatchObject({ id: userId, phoneNumbers: [], primaryPhoneNumberId: null });
-          expect(await step<any>('signOut')).toEqual({ signedIn: false, session: null });
+          // clerk-js then sends the app to its after-sign-out URL ("/") through the app's router.
+          expect(await step<any>('signOut')).toEqual({ signedIn: false, session: null, navigations: ['/'] });
           expect(exchanges.some((e) => e.method === 'DELETE' && /\/v1\/client(\/sessions)?$/.test(e.path) && e.status === 200)).toBe(true);
 
           // What clerk-js called, and that only the wrong code was refused.
