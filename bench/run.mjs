@@ -73,8 +73,7 @@ const productionEnv = {
   LOG_LEVEL: 'warn',
   ...limits,
 };
-let serverEnv = productionEnv;
-let instanceType = 'production';
+const instanceType = 'production';
 // BENCH_CPU_PROF=<dir>: profile our server (node --cpu-prof); BENCH_SERVER_ENTRY: another build of it (before/after a fix).
 // BENCH_SERVER_NODE_ARGS: node flags for our server only (e.g. `--max-old-space-size=64`, see BENCHMARKS.md).
 const serverArgs = [...(process.env.BENCH_SERVER_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? []),
@@ -82,20 +81,8 @@ const serverArgs = [...(process.env.BENCH_SERVER_NODE_ARGS?.split(/\s+/).filter(
   process.env.BENCH_SERVER_ENTRY ?? join(root, 'dist/cli/index.js'), 'serve'];
 const peakRss = [];
 
-async function startOurServer() {
-  try {
-    return await startNode('phone-numbers', serverArgs, serverEnv, `${frontendUrl}/v1/health`);
-  } catch (error) {
-    // Until the webhook provider lands, production start-up refuses it; say so loudly and go on in development.
-    if (instanceType === 'production' && /SMS_PROVIDER|not available/.test(error.message)) {
-      log(`!!! production start-up refused the SMS provider (${error.message.split('\n').slice(-1)[0]});`);
-      log('!!! measuring in development mode instead (dev SMS inbox, test mode on). Figures are NOT production figures.');
-      instanceType = 'development';
-      serverEnv = { ...productionEnv, NODE_ENV: 'production', INSTANCE_TYPE: 'development', SMS_PROVIDER: 'dev', CLERK_SECRET_KEY: secretKey.replace('sk_live_', 'sk_test_') };
-      return startNode('phone-numbers', serverArgs, serverEnv, `${frontendUrl}/v1/health`);
-    }
-    throw error;
-  }
+function startOurServer() {
+  return startNode('phone-numbers', serverArgs, productionEnv, `${frontendUrl}/v1/health`);
 }
 
 async function stopOurServer(server) {

@@ -121,7 +121,8 @@ function url(env: Env, name: string): string | undefined {
     const parsed = new URL(raw);
     if (!['http:', 'https:'].includes(parsed.protocol)) throw new Error('not http');
   } catch {
-    throw new ConfigError(name, `expected an http(s) URL, got "${raw}"`);
+    // The value is not repeated: a webhook URL may carry a credential.
+    throw new ConfigError(name, 'expected an http(s) URL');
   }
   return raw.replace(/\/+$/, '');
 }

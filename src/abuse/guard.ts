@@ -28,7 +28,7 @@ const HOUR = 3_600;
 const DAY = 86_400;
 
 /** Every limit the guard keeps, from the configuration. */
-export function limitSpecs(config: Config) {
+function limitSpecs(config: Config) {
   const specs = {
     sendCooldownPerNumber: { name: 'sms_cooldown_number', points: 1, durationSeconds: config.smsResendCooldownSeconds },
     sendsPerNumberHour: { name: 'sms_number_hour', points: config.smsMaxPerNumberPerHour, durationSeconds: HOUR },
@@ -85,14 +85,13 @@ export async function createAbuseGuard(config: Config, options: AbuseGuardOption
   const policy = { allowed: config.smsAllowedCountries, blocked: config.smsBlockedCountries };
   const hash = subjectHasher(options.keySecret);
   const specs = limitSpecs(config);
-  const limiter = (spec: LimitSpec) => store.limiter(spec);
-  const cooldown = config.smsResendCooldownSeconds > 0 ? limiter(specs.sendCooldownPerNumber) : null;
-  const sendsPerNumberHour = limiter(specs.sendsPerNumberHour);
-  const sendsPerNumberDay = limiter(specs.sendsPerNumberDay);
-  const sendsPerUserHour = limiter(specs.sendsPerUserHour);
-  const sendsPerIpHour = limiter(specs.sendsPerIpHour);
-  const attemptsPerIpHour = limiter(specs.attemptsPerIpHour);
-  const newNumbersPerUserDay = limiter(specs.newNumbersPerUserDay);
+  const cooldown = config.smsResendCooldownSeconds > 0 ? store.limiter(specs.sendCooldownPerNumber) : null;
+  const sendsPerNumberHour = store.limiter(specs.sendsPerNumberHour);
+  const sendsPerNumberDay = store.limiter(specs.sendsPerNumberDay);
+  const sendsPerUserHour = store.limiter(specs.sendsPerUserHour);
+  const sendsPerIpHour = store.limiter(specs.sendsPerIpHour);
+  const attemptsPerIpHour = store.limiter(specs.attemptsPerIpHour);
+  const newNumbersPerUserDay = store.limiter(specs.newNumbersPerUserDay);
 
   return {
     async checkNewNumber(userId, phone) {

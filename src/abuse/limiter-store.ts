@@ -18,7 +18,6 @@ export interface LimitSpec {
 export type Limiter = Pick<RateLimiterAbstract, 'consume' | 'reward'>;
 
 export interface LimiterStore {
-  readonly kind: 'redis' | 'sqlite' | 'postgres';
   limiter(spec: LimitSpec): Limiter;
   close(): Promise<void>;
 }
@@ -77,7 +76,6 @@ async function sqlStore(options: LimiterStoreOptions): Promise<LimiterStore> {
   sweep.unref();
 
   return {
-    kind: raw.dialect,
     limiter: (spec) => {
       const limiter = make({
         ...base, tableCreated: true, keyPrefix: `${keyPrefix}:${spec.name}`, points: spec.points, duration: spec.durationSeconds,
@@ -106,7 +104,6 @@ async function redisStore(url: string, keyPrefix: string): Promise<LimiterStore>
     throw new Error(`REDIS_URL: cannot connect (${(error as Error).message})`);
   }
   return {
-    kind: 'redis',
     limiter: (spec) => {
       const common = { keyPrefix: `${keyPrefix}:${spec.name}`, points: spec.points, duration: spec.durationSeconds };
       // If Redis goes away, each instance keeps limiting on its own until it is back.

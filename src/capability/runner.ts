@@ -30,7 +30,7 @@ export class CapabilityInputError extends Error {
   }
 }
 
-export function resolveBaseUrl(entry: CapabilityOperationEntry, target: RunTarget): string {
+function resolveBaseUrl(entry: CapabilityOperationEntry, target: RunTarget): string {
   if (target.baseUrl) return target.baseUrl;
   if (entry.api.baseUri) return entry.api.baseUri;
   if (target.publishableKey) return frontendApiUrlFromPublishableKey(target.publishableKey);
@@ -73,7 +73,7 @@ function parseJsonObject(operation: string, name: string, text: string): unknown
 }
 
 /** `$.` is the whole answer; `$.a.b` walks into it. */
-export function selectJsonPath(document: unknown, expression: string): unknown {
+function selectJsonPath(document: unknown, expression: string): unknown {
   if (expression === '$.' || expression === '$') return document;
   let current = document;
   for (const key of expression.slice(2).split('.')) {

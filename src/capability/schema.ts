@@ -3,8 +3,8 @@ import { z } from 'zod';
 // The shape of a Naftiko capability file, as far as this runner honours it. Unknown fields are
 // refused rather than ignored: a field the runner skipped would make it run something other than the file says.
 
-export const PARAMETER_TYPES = ['string', 'number', 'integer', 'boolean', 'object', 'array'] as const;
-export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+const PARAMETER_TYPES = ['string', 'number', 'integer', 'boolean', 'object', 'array'] as const;
+const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
 const name = z.string().min(1, 'must not be empty');
 

@@ -4,6 +4,7 @@ import { createContext, type AppContext } from '../context.js';
 import { createSignInToken, createUser, DEFAULT_SIGN_IN_TOKEN_SECONDS } from '../admin/users.js';
 import { migrate, openDatabase } from '../store/db.js';
 import { ClerkError } from '../domain/errors.js';
+import { collect, print } from './output.js';
 
 // One-shot commands on the configured database: migrate, users, sign-in tokens (SMS ones: sms.ts).
 
@@ -20,8 +21,6 @@ export async function withContext<T>(run: (ctx: AppContext) => Promise<T>): Prom
   }
 }
 
-export const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-const collect = (value: string, previous: string[]) => [...previous, value];
 
 export function adminCommands(program: Command): void {
   // Migrates on a bare database handle: a full context would migrate first and leave nothing to report.

@@ -3,18 +3,16 @@ import { loadClientConfig } from '../config.js';
 import { ClerkApiError, PhoneNumbersClient } from '../client/index.js';
 import { findOperation, loadCapability, PHONE_NUMBERS_CAPABILITY_PATH, type Capability } from '../capability/loader.js';
 import { CapabilityInputError, runOperation } from '../capability/runner.js';
-import { print } from './admin.js';
+import { collect, print } from './output.js';
 
 // `phone-numbers call <operation> --param name=value`: any operation of the capability file from the
 // shell, against FAPI_URL or CLERK_PUBLISHABLE_KEY as CLERK_CLIENT_TOKEN; and `sign-in` to get that token.
-
-const collect = (value: string, previous: string[]) => [...previous, value];
 
 /**
  * `name=value` pairs as the operation's inputs. `body.field=value` sets one form field of the body;
  * `body=<json object>` gives the whole body. Declared numbers and booleans are converted.
  */
-export function inputsFromParams(capability: Capability, operationName: string, params: string[]): Record<string, unknown> {
+function inputsFromParams(capability: Capability, operationName: string, params: string[]): Record<string, unknown> {
   const declared = findOperation(capability, operationName)?.operation.inputParameters ?? [];
   const inputs: Record<string, unknown> = {};
   for (const param of params) {

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { loadClientConfig, type ClientConfig } from '../config.js';
 import { phoneNumberOperations } from '../client/operations.js';
 import { loadCapability, PHONE_NUMBERS_CAPABILITY_PATH } from '../capability/loader.js';
-import { print } from './admin.js';
+import { print } from './output.js';
 
 // `phone-numbers mcp`: the capability file's operations as MCP tools over stdio, acting as
 // CLERK_CLIENT_TOKEN against FAPI_URL or CLERK_PUBLISHABLE_KEY. stdout is the protocol: nothing else is printed there.
@@ -13,7 +13,7 @@ import { print } from './admin.js';
 const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 /** An `mcpServers` entry for this install: absolute paths, so a host started from anywhere finds it. */
-export function hostConfiguration(config: ClientConfig, capabilityPath: string): unknown {
+function hostConfiguration(config: ClientConfig, capabilityPath: string): unknown {
   const env: Record<string, string> = {};
   if (config.baseUrl) env.FAPI_URL = config.baseUrl;
   else if (config.publishableKey) env.CLERK_PUBLISHABLE_KEY = config.publishableKey;
@@ -38,8 +38,8 @@ export function mcpCommand(program: Command): void {
       if (!target.token) process.stderr.write('phone-numbers mcp: CLERK_CLIENT_TOKEN is not set; every /v1/me call will answer signed_out\n');
       // The file says only that a body is an object; the typed client knows each one's form fields.
       const bodyFields = Object.fromEntries(Object.values(phoneNumberOperations).map((o) => [o.operationId, o.bodyFields]));
-      // Loaded here, not at the top: every command (`serve` too) imports this file, and the MCP SDK
-      // alone is ~16 MB of resident memory that only `mcp` needs.
+      // Loaded here, not at the top: `mcp --print-config` and `--help` load this file too, and the
+      // MCP SDK alone is ~16 MB of resident memory that only the running server needs.
       const [{ StdioServerTransport }, { capabilityMcpServer }] = await Promise.all([
         import('@modelcontextprotocol/sdk/server/stdio.js'), import('../capability/mcp-server.js'),
       ]);

@@ -3,7 +3,8 @@ import { normalisePhone } from '../domain/phone.js';
 import { readDevInbox } from '../sms/dev-inbox.js';
 import { findSms, listSms, requeueSms, type SmsStatus } from '../store/sms-messages.js';
 import type { SmsMessageRow } from '../store/schema.js';
-import { print, withContext } from './admin.js';
+import { withContext } from './admin.js';
+import { print } from './output.js';
 
 // `phone-numbers sms`: the development inbox, the outbox as an operator sees it, and a manual retry.
 

@@ -1,7 +1,7 @@
 // What a session token says: Clerk's session-token claims (version 2), computed without I/O.
 
 /** Clerk's session tokens live one minute; the SDKs fetch a new one before it runs out. */
-export const SESSION_TOKEN_LIFETIME_SECONDS = 60;
+const SESSION_TOKEN_LIFETIME_SECONDS = 60;
 /** nbf is set a little in the past, so a verifier whose clock runs slightly behind still accepts a fresh token. */
 const NOT_BEFORE_SKEW_SECONDS = 10;
 

@@ -5,7 +5,7 @@ import { ClerkError, errors } from '../domain/errors.js';
 // Every error leaves as a ClerkErrors body: never a framework default, never HTML, never a stack.
 
 /** The ClerkErrors body; `extra` adds fields a particular contract asks for beside it (health's status). */
-export function clerkErrorBody(error: ClerkError, extra: Record<string, unknown> = {}): Record<string, unknown> {
+function clerkErrorBody(error: ClerkError, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { ...extra, errors: [error.toJSON()], clerk_trace_id: randomBytes(16).toString('hex') };
 }
 

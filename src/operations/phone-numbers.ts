@@ -6,7 +6,7 @@ import { generateBackupCodes, nextDefault, nextPrimary, planSecondFactorChange, 
 import type { Db } from '../store/db.js';
 import { clearDefaultSecondFactor, deletePhoneNumber, findPhoneNumber, listPhoneNumbers, setSecondFactor } from '../store/phone-numbers.js';
 import type { PhoneNumberRow } from '../store/schema.js';
-import { findUser, lockUser, updateUser } from '../store/users.js';
+import { lockUser, updateUser } from '../store/users.js';
 
 // Changes to a user's numbers that touch several rows: each runs in one transaction, so primary,
 // default and two-factor state never disagree with the numbers themselves.
@@ -28,7 +28,7 @@ export interface SecondFactorResult {
 export async function applySecondFactorChange(db: Kysely<Database>, userId: string, id: string, change: SecondFactorChange, now: number): Promise<SecondFactorResult> {
   return db.transaction().execute(async (tx) => {
     // Parallel changes (other pool connections, other instances) take turns, each reading the last one's result.
-    await lockUser(tx, userId);
+    const user = await lockUser(tx, userId);
     const numbers = await listPhoneNumbers(tx, [userId]);
     const target = numbers.find((n) => n.id === id);
     if (!target) throw errors.resourceNotFound();
@@ -41,7 +41,6 @@ export async function applySecondFactorChange(db: Kysely<Database>, userId: stri
     const isOn = plan.reserved || others.some((n) => n.reserved_for_second_factor === 1);
     let backupCodes: string[] | null = null;
     if (!wasOn && isOn) {
-      const user = await findUser(tx, userId);
       if (user && user.backup_code_digests === null) {
         backupCodes = generateBackupCodes();
         await updateUser(tx, userId, { backup_code_digests: JSON.stringify(backupCodes.map(backupCodeDigest)), mfa_enabled_at: now, updated_at: now });
@@ -58,12 +57,11 @@ export async function applySecondFactorChange(db: Kysely<Database>, userId: stri
 /** Deletes a number; primary moves to another verified number, default to another reserved one. */
 export async function removePhoneNumber(db: Kysely<Database>, userId: string, id: string, now: number): Promise<boolean> {
   return db.transaction().execute(async (tx) => {
-    await lockUser(tx, userId);
+    const user = await lockUser(tx, userId);
     const numbers = await listPhoneNumbers(tx, [userId]);
     const target = numbers.find((n) => n.id === id);
     if (!target || !(await deletePhoneNumber(tx, userId, id))) return false;
     const remaining = numbers.filter((n) => n.id !== id).map(facts);
-    const user = await findUser(tx, userId);
     const changes: Parameters<typeof updateUser>[2] = {};
     if (user?.primary_phone_number_id === id) changes.primary_phone_number_id = nextPrimary(remaining);
     if (target.default_second_factor === 1) {

@@ -16,6 +16,12 @@ export interface TicketSignIn {
   clientToken: string | null;
 }
 
+/** A new client and its token: the only time the token exists outside its digest. */
+export function newClient(now: number): { client: ClientRow; token: string } {
+  const token = newOpaqueToken();
+  return { client: { id: newId('client', now), token_digest: tokenDigest(token), last_active_session_id: null, created_at: now, updated_at: now }, token };
+}
+
 export async function signInWithTicket(db: Kysely<Database>, ticket: string, existing: ClientRow | null, lifetimeSeconds: number, now: number): Promise<TicketSignIn> {
   return db.transaction().execute(async (tx) => {
     const accepted = await acceptSignInToken(tx, tokenDigest(ticket), now);
@@ -23,8 +29,7 @@ export async function signInWithTicket(db: Kysely<Database>, ticket: string, exi
     let client = existing;
     let clientToken: string | null = null;
     if (!client) {
-      clientToken = newOpaqueToken();
-      client = { id: newId('client', now), token_digest: tokenDigest(clientToken), last_active_session_id: null, created_at: now, updated_at: now };
+      ({ client, token: clientToken } = newClient(now));
       await insertClient(tx, client);
     }
     const expireAt = now + lifetimeSeconds * 1000;

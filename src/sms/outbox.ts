@@ -8,6 +8,7 @@ import {
 } from '../store/sms-messages.js';
 import type { SmsMessageRow } from '../store/schema.js';
 import type { SmsProvider } from './provider.js';
+import { withoutNumbers } from './providers/http.js';
 
 // The outbox worker: claims due messages, sends them through the provider, and records the outcome.
 // Every message is committed before it is sent, so a crash loses nothing: the lease runs out and
@@ -32,7 +33,8 @@ export function backoffMs(tries: number, baseMs: number, maxMs: number): number 
 function describeThrown(error: unknown): string {
   const e = error as { name?: string; message?: string; cause?: { code?: string } };
   if (e?.name === 'TimeoutError') return 'provider did not answer in time';
-  return `${e?.message ?? 'send failed'}${e?.cause?.code ? ` (${e.cause.code})` : ''}`.slice(0, 300);
+  // Stored and logged: a provider's own error may quote the request, so numbers are taken out.
+  return withoutNumbers(`${e?.message ?? 'send failed'}${e?.cause?.code ? ` (${e.cause.code})` : ''}`);
 }
 
 export class OutboxWorker {

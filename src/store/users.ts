@@ -8,11 +8,11 @@ export async function insertUser(db: Db, row: UserRow): Promise<void> {
   await db.insertInto('users').values(row).execute();
 }
 
-export async function findUser(db: Db, id: string): Promise<UserRow | undefined> {
-  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
-}
-
 const userById = precompiled((db, id: string) => db.selectFrom('users').selectAll().where('id', '=', id));
+
+export async function findUser(db: Db, id: string): Promise<UserRow | undefined> {
+  return (await userById(db, id))[0];
+}
 
 export async function findUsers(db: Db, ids: string[]): Promise<UserRow[]> {
   if (ids.length === 0) return [];
@@ -30,13 +30,14 @@ export async function updateUser(db: Db, id: string, changes: Partial<Omit<UserR
 }
 
 const userLock = precompiled((db, userId: string) =>
-  db.updateTable('users').set((eb) => ({ updated_at: eb.ref('updated_at') })).where('id', '=', userId));
+  db.updateTable('users').set((eb) => ({ updated_at: eb.ref('updated_at') })).where('id', '=', userId).returningAll());
 
 /**
  * Makes the rest of this transaction wait for any other transaction changing the same user, so a
  * change that reads the user's numbers and then writes never acts on a stale read. A no-op UPDATE
  * does this in both dialects: a row lock until commit on PostgreSQL, the write lock on SQLite.
+ * Answers the user as locked, so the transaction need not read it again.
  */
-export async function lockUser(tx: Db, userId: string): Promise<void> {
-  await userLock(tx, userId);
+export async function lockUser(tx: Db, userId: string): Promise<UserRow | undefined> {
+  return (await userLock(tx, userId))[0];
 }

@@ -10,7 +10,7 @@ const REUSE_MIN_REMAINING_SECONDS = 30;
 /** Bounds the memory of kept tokens; past it the oldest half is dropped. */
 const MAX_KEPT = 10_000;
 
-export interface JwksJson {
+interface JwksJson {
   keys: SigningKey['publicJwk'][];
 }
 

@@ -31,14 +31,14 @@ export function readCookie(request: FastifyRequest, name: string): string | unde
 }
 
 /** Clerk's dev-browser token (development only), sent by clerk-js as a query parameter on every request. */
-export const DEV_BROWSER_TOKEN = '__clerk_db_jwt';
+const DEV_BROWSER_TOKEN = '__clerk_db_jwt';
 
 /**
  * The client tokens a request carries, in the order they are tried. Native apps send the token in
  * Authorization (with or without "Bearer "); in development a browser may send its dev-browser
  * token; browsers send the cookie.
  */
-export function clientTokensOf(ctx: AppContext, request: FastifyRequest): string[] {
+function clientTokensOf(ctx: AppContext, request: FastifyRequest): string[] {
   const authorization = request.headers.authorization?.trim();
   if (authorization) return [authorization.replace(/^Bearer\s+/i, '')];
   const tokens: string[] = [];
@@ -66,11 +66,14 @@ export async function loadCaller(ctx: AppContext, request: FastifyRequest): Prom
   return null;
 }
 
-/** The session a /v1/me request acts through: `_clerk_session_id`, else the client's last active one. */
-export async function requireSession(ctx: AppContext, request: FastifyRequest): Promise<SignedIn> {
+/**
+ * The active session a request acts through: the one its path names (`/v1/client/sessions/{id}/...`),
+ * else `_clerk_session_id`, else the client's last active one. Anything else is signed out, as Clerk answers.
+ */
+export async function requireSession(ctx: AppContext, request: FastifyRequest, sessionId?: string): Promise<SignedIn> {
   const caller = await loadCaller(ctx, request);
   if (!caller) throw errors.signedOut();
-  const wanted = queryString(request, '_clerk_session_id') ?? caller.client.last_active_session_id;
+  const wanted = sessionId ?? queryString(request, '_clerk_session_id') ?? caller.client.last_active_session_id;
   const session = caller.sessions.find((s) => s.id === wanted);
   if (!session) throw errors.signedOut();
   return { ...caller, session };

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.js';
-import { newId } from '../../../domain/ids.js';
-import { newOpaqueToken, tokenDigest } from '../../../domain/keys.js';
+import { newClient } from '../../../operations/sessions.js';
 import { insertClient } from '../../../store/clients.js';
 
 // Development only: POST /v1/dev_browser makes a client for a browser that cannot keep cookies for
@@ -10,10 +9,9 @@ import { insertClient } from '../../../store/clients.js';
 export function devBrowserRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.post('/v1/dev_browser', async () => {
     const now = ctx.now();
-    const token = newOpaqueToken();
-    const id = newId('client', now);
-    await insertClient(ctx.database.db, { id, token_digest: tokenDigest(token), last_active_session_id: null, created_at: now, updated_at: now });
+    const { client, token } = newClient(now);
+    await insertClient(ctx.database.db, client);
     // Clerk answers the dev browser's JWT as `id`; ours is the client token, as opaque as the cookie's.
-    return { object: 'dev_browser', id: token, client_id: id, created_at: now, updated_at: now };
+    return { object: 'dev_browser', id: token, client_id: client.id, created_at: now, updated_at: now };
   });
 }

@@ -5,7 +5,7 @@ import { setLastActiveSession, touchSession } from '../../../store/clients.js';
 import type { SessionRow } from '../../../store/schema.js';
 import type { ClientJson, SessionJson } from '../../json/client.js';
 import { optionalString, readBody } from '../../params.js';
-import { loadCaller, type SignedIn } from '../auth.js';
+import { requireSession } from '../auth.js';
 import { loadClientView } from '../respond.js';
 import { clientJson, sessionJson } from '../../json/client.js';
 import { userJson } from '../../json/user.js';
@@ -19,15 +19,6 @@ type SessionParams = { Params: { session_id: string } };
 function originOf(request: FastifyRequest): string | undefined {
   const origin = request.headers.origin;
   return typeof origin === 'string' && origin !== 'null' && origin.length <= 512 ? origin : undefined;
-}
-
-/** The caller's active session with this id; anything else is signed out, as Clerk answers. */
-async function callerSession(ctx: AppContext, request: FastifyRequest<SessionParams>): Promise<SignedIn> {
-  const caller = await loadCaller(ctx, request);
-  if (!caller) throw errors.signedOut();
-  const session = caller.sessions.find((s) => s.id === request.params.session_id);
-  if (!session) throw errors.signedOut();
-  return { ...caller, session };
 }
 
 /** Organizations do not exist here: only "none" (absent or empty) is a valid choice. */
@@ -44,7 +35,7 @@ export function sessionTokenRoutes(app: FastifyInstance, ctx: AppContext): void 
   app.post<SessionParams>('/v1/client/sessions/:session_id/touch', async (request) => {
     const body = readBody(request, ['active_organization_id', 'intent']);
     refuseOrganization(optionalString(body, 'active_organization_id'), 'active_organization_id');
-    const caller = await callerSession(ctx, request);
+    const caller = await requireSession(ctx, request, request.params.session_id);
     const now = ctx.now();
     await Promise.all([
       touchSession(ctx.database.db, caller.session.id, now),
@@ -62,7 +53,7 @@ export function sessionTokenRoutes(app: FastifyInstance, ctx: AppContext): void 
   app.post<SessionParams>('/v1/client/sessions/:session_id/tokens', async (request) => {
     const body = (request.body ?? {}) as Record<string, unknown>;
     refuseOrganization(typeof body.organization_id === 'string' ? body.organization_id : undefined, 'organization_id');
-    const { session } = await callerSession(ctx, request);
+    const { session } = await requireSession(ctx, request, request.params.session_id);
     const jwt = await ctx.sessionTokens.mint(subjectOf(session), ctx.frontendApiUrl, originOf(request), ctx.now());
     return { object: 'token', jwt };
   });
