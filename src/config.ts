@@ -62,6 +62,12 @@ export interface Config {
   outboxBackoffBaseMs: number;
   /** Namespace for rate-limit keys, so several deployments (or test runs) can share one Redis. */
   rateLimitKeyPrefix: string;
+  /** Clerk's attack_protection.user_lockout: this many failed codes of one user within the window lock them. */
+  userLockoutMaxAttempts: number;
+  /** The lockout window, and how long a locked user stays locked. */
+  userLockoutMinutes: number;
+  /** Sign-in with an unknown number behaves like a known one up to the code (nothing is sent, every code fails). */
+  enumerationProtection: boolean;
 }
 
 export class ConfigError extends Error {
@@ -240,6 +246,9 @@ export function loadConfig(env: Env = process.env): Config {
     outboxLeaseMs,
     outboxBackoffBaseMs: integer(env, 'OUTBOX_BACKOFF_BASE_MS', 1000, 1, 600_000),
     rateLimitKeyPrefix: rateLimitKeyPrefix(env),
+    userLockoutMaxAttempts: integer(env, 'USER_LOCKOUT_MAX_ATTEMPTS', 10, 1, 1000),
+    userLockoutMinutes: integer(env, 'USER_LOCKOUT_MINUTES', 60, 1, 525_600),
+    enumerationProtection: boolean(env, 'ENUMERATION_PROTECTION', false),
   };
 }
 
