@@ -18,7 +18,12 @@ export interface PrepareRequest {
 }
 
 export interface AbuseGuard {
-  checkNewNumber(userId: string, phone: NormalisedPhone): Promise<void>;
+  /** The destination policy (countries, number types), which costs nothing to ask. */
+  checkDestination(phone: NormalisedPhone): void;
+  /** Spends one of the user's new numbers for the day. */
+  chargeNewNumber(userId: string): Promise<void>;
+  /** Gives it back when the add did not happen after all. */
+  refundNewNumber(userId: string): Promise<void>;
   checkPrepare(request: PrepareRequest): Promise<void>;
   checkAttempt(ip: string): Promise<void>;
   close(): Promise<void>;
@@ -94,9 +99,16 @@ export async function createAbuseGuard(config: Config, options: AbuseGuardOption
   const newNumbersPerUserDay = store.limiter(specs.newNumbersPerUserDay);
 
   return {
-    async checkNewNumber(userId, phone) {
+    checkDestination(phone) {
       checkSmsDestination(phone, policy);
+    },
+
+    async chargeNewNumber(userId) {
       await chargeAll([{ limiter: newNumbersPerUserDay, key: hash('user', userId) }]);
+    },
+
+    async refundNewNumber(userId) {
+      await newNumbersPerUserDay.reward(hash('user', userId), 1);
     },
 
     async checkPrepare(request) {

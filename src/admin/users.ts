@@ -6,7 +6,7 @@ import { normalisePhone } from '../domain/phone.js';
 import { isUniqueViolation } from '../store/db.js';
 import type { Database, PhoneNumberRow, UserRow } from '../store/schema.js';
 import { insertPhoneNumber } from '../store/phone-numbers.js';
-import { findUser, insertUser } from '../store/users.js';
+import { findUser, insertUser, newUserRow } from '../store/users.js';
 import { insertSignInToken } from '../store/sign-in-tokens.js';
 
 // What an operator does to users, shared by the Backend API and the CLI.
@@ -23,12 +23,9 @@ export interface NewUser {
 export async function createUser(db: Kysely<Database>, input: NewUser, now: number): Promise<UserRow> {
   const phones = (input.phoneNumbers ?? []).map((p) => normalisePhone(p).e164);
   if (new Set(phones).size !== phones.length) throw errors.identifierExists();
-  const user: UserRow = {
-    id: newId('user', now), external_id: input.externalId ?? null, first_name: input.firstName ?? null,
-    last_name: input.lastName ?? null, username: input.username ?? null, primary_phone_number_id: null,
-    backup_code_digests: null, mfa_enabled_at: null, mfa_disabled_at: null, last_sign_in_at: null,
-    created_at: now, updated_at: now,
-  };
+  const user: UserRow = newUserRow(newId('user', now), {
+    external_id: input.externalId ?? null, first_name: input.firstName ?? null, last_name: input.lastName ?? null, username: input.username ?? null,
+  }, now);
   try {
     await db.transaction().execute(async (tx) => {
       // Ids sort by their time part: stepping it keeps the given order among numbers made in one millisecond.

@@ -66,6 +66,23 @@ export const errors = {
   tooManyRequests: (retryAfterSeconds: number) =>
     new ClerkError(429, 'too_many_requests', 'Too many requests',
       'Too many requests, please try again later.', undefined, Math.max(1, Math.ceil(retryAfterSeconds))),
+  identifierNotFound: () =>
+    new ClerkError(422, 'form_identifier_not_found', "Couldn't find your account.", "Couldn't find your account.", param('identifier')),
+  strategyForUserInvalid: () =>
+    new ClerkError(400, 'strategy_for_user_invalid', 'Invalid verification strategy',
+      'The verification strategy is not valid for this account.', param('strategy')),
+  /** Null seconds: locked until an operator unlocks the account through the Backend API. */
+  userLocked: (expiresInSeconds: number | null) =>
+    new ClerkError(403, 'user_locked', 'Account locked',
+      expiresInSeconds === null
+        ? 'Your account is locked. Please contact support to unlock it.'
+        : `Your account is locked. You will be able to try again in ${Math.max(1, Math.ceil(expiresInSeconds / 60))} minutes. For more information, please contact support.`,
+      { lockout_expires_in_seconds: expiresInSeconds }),
+  signInNotReady: (status: string) =>
+    new ClerkError(400, 'sign_in_status_invalid', 'invalid sign-in status',
+      `This step cannot be taken while the sign-in is ${status}.`),
+  signUpNotReady: (why: string) =>
+    new ClerkError(400, 'sign_up_status_invalid', 'invalid sign-up status', why),
   ticketInvalid: () =>
     new ClerkError(422, 'ticket_invalid', 'is invalid', 'The ticket is invalid, expired or already used.', param('ticket')),
   bodyInvalid: (why: string) =>

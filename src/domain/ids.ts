@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
-export type IdPrefix = 'user' | 'client' | 'sess' | 'idn' | 'sia' | 'sit' | 'sms' | 'ver';
+export type IdPrefix = 'user' | 'client' | 'sess' | 'idn' | 'sia' | 'sua' | 'sit' | 'sms' | 'ver';
 
 function base62(value: number, width: number): string {
   let out = '';
@@ -49,4 +49,18 @@ export function newId(prefix: IdPrefix, now = Date.now()): string {
 
 export function hasPrefix(id: string, prefix: IdPrefix): boolean {
   return id.startsWith(`${prefix}_`) && /^[A-Za-z0-9]{27}$/.test(id.slice(prefix.length + 1));
+}
+
+/**
+ * An id of the usual shape made from a keyed digest instead of the clock and the CSPRNG: the same
+ * input always gives the same id, and without the key nobody can tell it from a real one.
+ * The time part falls within the two years before `now`'s year began, where real ids' do.
+ */
+export function idFromDigest(prefix: IdPrefix, digest: Buffer, now: number): string {
+  const yearStart = Date.UTC(new Date(now).getUTCFullYear(), 0, 1);
+  const twoYears = 2 * 365 * 86_400_000;
+  const time = yearStart - twoYears + (digest.readUInt32BE(0) * 1000) % twoYears;
+  let random = '';
+  for (let i = 4; random.length < 19; i++) random += ALPHABET[digest[i % digest.length]! % 62];
+  return `${prefix}_${base62(time, 8)}${random}`;
 }

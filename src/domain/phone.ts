@@ -30,6 +30,18 @@ export function isTestPhoneNumber(e164: string): boolean {
 
 export const TEST_MODE_CODE = '424242';
 
+/**
+ * Clerk's safe_identifier for a number: the country calling code and the last four digits
+ * (`+12025550143` -> `+1******0143`), so a sign-in can name the number without showing it.
+ */
+export function safeIdentifier(e164: string): string {
+  const parsed = parsePhoneNumberFromString(e164);
+  const prefix = parsed ? `+${parsed.countryCallingCode}` : e164.slice(0, 2);
+  const national = e164.slice(prefix.length);
+  const shown = Math.min(4, national.length);
+  return `${prefix}${'*'.repeat(national.length - shown)}${national.slice(national.length - shown)}`;
+}
+
 /** The last digits only, for logs and messages that must not carry a full number. */
 export function maskPhone(e164: string): string {
   return `${e164.slice(0, 2)}******${e164.slice(-2)}`;

@@ -36,6 +36,11 @@ export async function applySecondFactorChange(db: Kysely<Database>, userId: stri
     const plan = planSecondFactorChange(facts(target), others.map(facts), change);
     await setSecondFactor(tx, id, plan.reserved, plan.isDefault, now);
     await clearDefaultSecondFactor(tx, plan.clearDefaultOn, now);
+    // Un-reserving the default hands the default on, as deleting it does: two-factor on always has one.
+    if (target.default_second_factor === 1 && !plan.isDefault) {
+      const next = nextDefault(others.map(facts));
+      if (next) await setSecondFactor(tx, next, true, true, now);
+    }
 
     const wasOn = numbers.some((n) => n.reserved_for_second_factor === 1);
     const isOn = plan.reserved || others.some((n) => n.reserved_for_second_factor === 1);

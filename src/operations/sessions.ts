@@ -4,6 +4,7 @@ import { newId } from '../domain/ids.js';
 import { newOpaqueToken, tokenDigest } from '../domain/keys.js';
 import { acceptSignInToken } from '../store/sign-in-tokens.js';
 import { insertClient, insertSession, setLastActiveSession } from '../store/clients.js';
+import type { Db } from '../store/db.js';
 import type { ClientRow, Database, SessionRow } from '../store/schema.js';
 import { updateUser } from '../store/users.js';
 
@@ -19,27 +20,35 @@ export interface TicketSignIn {
 /** A new client and its token: the only time the token exists outside its digest. */
 export function newClient(now: number): { client: ClientRow; token: string } {
   const token = newOpaqueToken();
-  return { client: { id: newId('client', now), token_digest: tokenDigest(token), last_active_session_id: null, created_at: now, updated_at: now }, token };
+  return { client: { id: newId('client', now), token_digest: tokenDigest(token), last_active_session_id: null, sign_in_id: null, sign_up_id: null, created_at: now, updated_at: now }, token };
+}
+
+/** The caller's client, or a new one made in this transaction (its token is then returned, the only time it exists). */
+export async function ensureClient(tx: Db, existing: ClientRow | null, now: number): Promise<{ client: ClientRow; clientToken: string | null }> {
+  if (existing) return { client: existing, clientToken: null };
+  const { client, token } = newClient(now);
+  await insertClient(tx, client);
+  return { client, clientToken: token };
+}
+
+/** A new active session for the user on this client, which becomes the client's last active one. */
+export async function startSession(tx: Db, client: ClientRow, userId: string, lifetimeSeconds: number, now: number): Promise<{ client: ClientRow; session: SessionRow }> {
+  const expireAt = now + lifetimeSeconds * 1000;
+  const session: SessionRow = {
+    id: newId('sess', now), client_id: client.id, user_id: userId, status: 'active',
+    expire_at: expireAt, abandon_at: expireAt, last_active_at: now, created_at: now, updated_at: now,
+  };
+  await insertSession(tx, session);
+  await setLastActiveSession(tx, client.id, session.id, now);
+  await updateUser(tx, userId, { last_sign_in_at: now, updated_at: now });
+  return { client: { ...client, last_active_session_id: session.id, updated_at: now }, session };
 }
 
 export async function signInWithTicket(db: Kysely<Database>, ticket: string, existing: ClientRow | null, lifetimeSeconds: number, now: number): Promise<TicketSignIn> {
   return db.transaction().execute(async (tx) => {
     const accepted = await acceptSignInToken(tx, tokenDigest(ticket), now);
     if (!accepted) throw errors.ticketInvalid();
-    let client = existing;
-    let clientToken: string | null = null;
-    if (!client) {
-      ({ client, token: clientToken } = newClient(now));
-      await insertClient(tx, client);
-    }
-    const expireAt = now + lifetimeSeconds * 1000;
-    const session: SessionRow = {
-      id: newId('sess', now), client_id: client.id, user_id: accepted.user_id, status: 'active',
-      expire_at: expireAt, abandon_at: expireAt, last_active_at: now, created_at: now, updated_at: now,
-    };
-    await insertSession(tx, session);
-    await setLastActiveSession(tx, client.id, session.id, now);
-    await updateUser(tx, accepted.user_id, { last_sign_in_at: now, updated_at: now });
-    return { client: { ...client, last_active_session_id: session.id, updated_at: now }, session, clientToken };
+    const { client, clientToken } = await ensureClient(tx, existing, now);
+    return { ...(await startSession(tx, client, accepted.user_id, lifetimeSeconds, now)), clientToken };
   });
 }

@@ -12,12 +12,17 @@ export async function setLastActiveSession(db: Db, clientId: string, sessionId: 
   await db.updateTable('clients').set({ last_active_session_id: sessionId, updated_at: now }).where('id', '=', clientId).execute();
 }
 
+/** Points the client at the sign-in or sign-up it has in progress (null once it is done). */
+export async function setClientAttempt(db: Db, clientId: string, attempt: { sign_in_id?: string | null; sign_up_id?: string | null }, now: number): Promise<void> {
+  await db.updateTable('clients').set({ ...attempt, updated_at: now }).where('id', '=', clientId).execute();
+}
+
 export async function insertSession(db: Db, row: SessionRow): Promise<void> {
   await db.insertInto('sessions').values(row).execute();
 }
 
 interface ClientSessionRow {
-  c_id: string; token_digest: string; last_active_session_id: string | null; c_created_at: number; c_updated_at: number;
+  c_id: string; token_digest: string; last_active_session_id: string | null; sign_in_id: string | null; sign_up_id: string | null; c_created_at: number; c_updated_at: number;
   s_id: string | null; user_id: string | null; status: string | null; expire_at: number | null; abandon_at: number | null;
   last_active_at: number | null; s_created_at: number | null; s_updated_at: number | null;
 }
@@ -28,24 +33,33 @@ interface ClientSessionRow {
  * Written as one SQL text rather than with the query builder: building this aliased join took
  * ~30 µs per request, four times what SQLite needs to run it. The text is the same in both dialects.
  */
-export function clientWithActiveSessionsQuery(digest: string, now: number) {
+export function clientWithActiveSessionsQuery(digest: string, now: number, by: 'token_digest' | 'id' = 'token_digest') {
   return sql<ClientSessionRow>`
-    select c.id as c_id, c.token_digest, c.last_active_session_id, c.created_at as c_created_at, c.updated_at as c_updated_at,
+    select c.id as c_id, c.token_digest, c.last_active_session_id, c.sign_in_id, c.sign_up_id, c.created_at as c_created_at, c.updated_at as c_updated_at,
            s.id as s_id, s.user_id, s.status, s.expire_at, s.abandon_at, s.last_active_at,
            s.created_at as s_created_at, s.updated_at as s_updated_at
     from clients c
     left join sessions s on s.client_id = c.id and s.status = 'active' and s.expire_at > ${now}
-    where c.token_digest = ${digest}
+    where ${sql.ref(`c.${by}`)} = ${digest}
     order by s.created_at, s.id`;
 }
 
+/** The same, by the client's id: what a sign-in or sign-up answers with after it changed the client. */
+export async function findClientByIdWithActiveSessions(db: Db, id: string, now: number): Promise<{ client: ClientRow; sessions: SessionRow[] } | undefined> {
+  return clientWithSessions(db, id, now, 'id');
+}
+
 export async function findClientWithActiveSessions(db: Db, digest: string, now: number): Promise<{ client: ClientRow; sessions: SessionRow[] } | undefined> {
-  const { rows } = await clientWithActiveSessionsQuery(digest, now).execute(db);
+  return clientWithSessions(db, digest, now, 'token_digest');
+}
+
+async function clientWithSessions(db: Db, value: string, now: number, by: 'token_digest' | 'id'): Promise<{ client: ClientRow; sessions: SessionRow[] } | undefined> {
+  const { rows } = await clientWithActiveSessionsQuery(value, now, by).execute(db);
   const first = rows[0];
   if (!first) return undefined;
   const client: ClientRow = {
     id: first.c_id, token_digest: first.token_digest, last_active_session_id: first.last_active_session_id,
-    created_at: first.c_created_at, updated_at: first.c_updated_at,
+    sign_in_id: first.sign_in_id, sign_up_id: first.sign_up_id, created_at: first.c_created_at, updated_at: first.c_updated_at,
   };
   const sessions: SessionRow[] = [];
   for (const r of rows) {

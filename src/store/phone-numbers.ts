@@ -47,63 +47,14 @@ export async function countPhoneNumbersCreatedSince(db: Db, userId: string, sinc
   return Number(row.n);
 }
 
-export interface NewVerification {
-  verificationId: string;
-  codeDigest: string;
-  expireAt: number;
-  now: number;
+/** The last step of a number's verification, in the same transaction as the code's completion: the unique index decides races. */
+export async function markNumberVerified(db: Db, id: string, now: number): Promise<void> {
+  await db.updateTable('phone_numbers').set((eb) => ({ verified_phone_number: eb.ref('phone_number'), updated_at: now })).where('id', '=', id).execute();
 }
 
-/** Starts (or replaces) the phone_code verification; the old code stops working at once. */
-export async function startVerification(db: Db, userId: string, id: string, v: NewVerification): Promise<void> {
-  await db.updateTable('phone_numbers').set({
-    verification_id: v.verificationId,
-    verification_status: 'unverified',
-    verification_strategy: 'phone_code',
-    verification_attempts: 0,
-    verification_expire_at: v.expireAt,
-    code_digest: v.codeDigest,
-    updated_at: v.now,
-  }).where('id', '=', id).where('user_id', '=', userId).where('verified_phone_number', 'is', null).execute();
-}
-
-export interface CountedAttempt {
-  verification_id: string;
-  code_digest: string;
-  verification_attempts: number;
-}
-
-/**
- * Counts one attempt in a single conditional UPDATE. Parallel guesses, on any number of
- * instances, each take one of the remaining tries or get nothing: the count can't pass the limit.
- */
-export async function countAttempt(db: Db, userId: string, id: string, now: number, maxAttempts: number): Promise<CountedAttempt | undefined> {
-  const row = await db.updateTable('phone_numbers')
-    .set((eb) => ({ verification_attempts: eb('verification_attempts', '+', 1), updated_at: now }))
-    .where('id', '=', id).where('user_id', '=', userId)
-    .where('verification_status', '=', 'unverified')
-    .where('verification_attempts', '<', maxAttempts)
-    .where('verification_expire_at', '>', now)
-    .where('code_digest', 'is not', null)
-    .returning(['verification_id', 'code_digest', 'verification_attempts'])
-    .executeTakeFirst();
-  return row as CountedAttempt | undefined;
-}
-
-/** Single use: only the verification that was counted can complete, and only once. */
-export async function completeVerification(db: Db, id: string, verificationId: string, now: number): Promise<boolean> {
-  const result = await db.updateTable('phone_numbers')
-    .set((eb) => ({ verification_status: 'verified', verified_phone_number: eb.ref('phone_number'), code_digest: null, updated_at: now }))
-    .where('id', '=', id).where('verification_id', '=', verificationId).where('verification_status', '=', 'unverified')
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
-}
-
-export async function failVerification(db: Db, id: string, verificationId: string, now: number): Promise<void> {
-  await db.updateTable('phone_numbers')
-    .set({ verification_status: 'failed', code_digest: null, updated_at: now })
-    .where('id', '=', id).where('verification_id', '=', verificationId).where('verification_status', '=', 'unverified')
-    .execute();
+/** The verified number a sign-in names, and whose it is. */
+export async function findVerifiedNumber(db: Db, e164: string): Promise<PhoneNumberRow | undefined> {
+  return db.selectFrom('phone_numbers').selectAll().where('verified_phone_number', '=', e164).executeTakeFirst();
 }
 
 export async function setSecondFactor(db: Db, id: string, reserved: boolean, isDefault: boolean, now: number): Promise<void> {

@@ -20,11 +20,63 @@ export interface UsersTable {
   mfa_enabled_at: number | null;
   mfa_disabled_at: number | null;
   last_sign_in_at: number | null;
+  /** Failed codes of this user (every flow) since failure_window_started_at: Clerk's user_lockout count. */
+  failed_attempts_in_window: number;
+  failure_window_started_at: number | null;
+  /** Failed codes since the last success, however far apart (NIST SP 800-63B's lifetime cap). */
+  consecutive_failed_attempts: number;
+  locked_until: number | null;
+  /** 1 after the lifetime cap: only the Backend API's unlock lifts it. */
+  locked_indefinitely: number;
   created_at: number;
   updated_at: number;
 }
 
-export interface PhoneNumbersTable {
+/** The state of one one-time code, the same columns wherever it is kept (a number's row or `verifications`). */
+export interface VerificationColumns {
+  verification_id: string | null;
+  verification_status: string | null;
+  verification_strategy: string | null;
+  verification_attempts: number;
+  verification_expire_at: number | null;
+  code_digest: string | null;
+}
+
+/** A sign-in's or sign-up's code: one row per owner and purpose. */
+export interface VerificationsTable extends VerificationColumns {
+  owner_id: string;
+  purpose: string;
+  phone_number_id: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SignInsTable {
+  id: string;
+  client_id: string;
+  /** Null for an identifier nobody has, kept only under enumeration protection. */
+  user_id: string | null;
+  identifier: string | null;
+  status: string;
+  created_session_id: string | null;
+  abandon_at: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SignUpsTable {
+  id: string;
+  client_id: string;
+  phone_number: string | null;
+  status: string;
+  created_user_id: string | null;
+  created_session_id: string | null;
+  abandon_at: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PhoneNumbersTable extends VerificationColumns {
   id: string;
   user_id: string;
   phone_number: string;
@@ -32,12 +84,6 @@ export interface PhoneNumbersTable {
   verified_phone_number: string | null;
   reserved_for_second_factor: number;
   default_second_factor: number;
-  verification_id: string | null;
-  verification_status: string | null;
-  verification_strategy: string | null;
-  verification_attempts: number;
-  verification_expire_at: number | null;
-  code_digest: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -46,6 +92,9 @@ export interface ClientsTable {
   id: string;
   token_digest: string;
   last_active_session_id: string | null;
+  /** The sign-in and sign-up in progress on this client, shown in its Client object. */
+  sign_in_id: string | null;
+  sign_up_id: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -101,6 +150,9 @@ export interface Database {
   sessions: SessionsTable;
   sign_in_tokens: SignInTokensTable;
   sms_messages: SmsMessagesTable;
+  verifications: VerificationsTable;
+  sign_ins: SignInsTable;
+  sign_ups: SignUpsTable;
 }
 
 export type UserRow = UsersTable;
@@ -109,5 +161,8 @@ export type ClientRow = ClientsTable;
 export type SessionRow = SessionsTable;
 export type SignInTokenRow = SignInTokensTable;
 export type SmsMessageRow = SmsMessagesTable;
+export type VerificationRow = VerificationsTable;
+export type SignInRow = SignInsTable;
+export type SignUpRow = SignUpsTable;
 // Generated is re-exported for migrations that add defaulted columns later.
 export type { Generated };

@@ -4,6 +4,15 @@ import { precompiled } from './precompiled.js';
 
 // Users: the people phone numbers belong to.
 
+/** A new user's row: every count and lock at rest. */
+export function newUserRow(id: string, names: Pick<UserRow, 'external_id' | 'first_name' | 'last_name' | 'username'>, now: number): UserRow {
+  return {
+    id, ...names, primary_phone_number_id: null, backup_code_digests: null, mfa_enabled_at: null, mfa_disabled_at: null,
+    last_sign_in_at: null, failed_attempts_in_window: 0, failure_window_started_at: null, consecutive_failed_attempts: 0,
+    locked_until: null, locked_indefinitely: 0, created_at: now, updated_at: now,
+  };
+}
+
 export async function insertUser(db: Db, row: UserRow): Promise<void> {
   await db.insertInto('users').values(row).execute();
 }

@@ -157,8 +157,9 @@ function sameLimitsOn(name: string, available: () => Promise<boolean>, open: () 
     it('the cap on new numbers and the country policy are checked at create', async (ctx) => {
       if (!fleet) return ctx.skip();
       const [a] = fleet.guards;
-      expect(await refusal(a.checkNewNumber('user_9', normalisePhone('+19002345678')))).toMatchObject({ status: 422, code: 'form_param_value_invalid' });
-      expect(await refusal(a.checkNewNumber('user_9', normalisePhone('+12025555002')))).toBeNull();
+      expect(await refusal((async () => a.checkDestination(normalisePhone('+19002345678')))())).toMatchObject({ status: 422, code: 'form_param_value_invalid' });
+      expect(await refusal((async () => a.checkDestination(normalisePhone('+12025555002')))())).toBeNull();
+      expect(await refusal(a.chargeNewNumber('user_9'))).toBeNull();
     });
 
     it('keys reveal no phone number, IP address or user id', async (ctx) => {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/domain/ids.js';
 import { isUniqueViolation, migrate, openDatabase, type DatabaseHandle } from '../../src/store/db.js';
-import { countAttempt, countPhoneNumbersCreatedSince, insertPhoneNumber, listPhoneNumbers } from '../../src/store/phone-numbers.js';
+import { countPhoneNumbersCreatedSince, insertPhoneNumber, listPhoneNumbers } from '../../src/store/phone-numbers.js';
+import { countAttempt, numberSlot } from '../../src/store/verifications.js';
 import type { PhoneNumberRow } from '../../src/store/schema.js';
 import { getOrCreateSetting } from '../../src/store/settings.js';
 import { claimDueSms, enqueueSms } from '../../src/store/sms-messages.js';
@@ -140,7 +141,7 @@ describe(`the store on ${testDatabaseMode}`, () => {
       verification_id: newId('ver', now), verification_status: 'unverified', verification_expire_at: now + 600_000, code_digest: 'digest',
     });
     await insertPhoneNumber(a.db, row);
-    const tries = await Promise.all(Array.from({ length: 24 }, (_, i) => countAttempt((i % 2 ? a : b).db, userId, row.id, now, 5)));
+    const tries = await Promise.all(Array.from({ length: 24 }, (_, i) => countAttempt((i % 2 ? a : b).db, numberSlot(userId, row.id), now, 5)));
     const counted = tries.filter((t) => t !== undefined).map((t) => t!.verification_attempts);
     expect(counted.sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5]);
     const [after] = await listPhoneNumbers(a.db, [userId]);

@@ -15,6 +15,7 @@ import { phoneNumberRoutes } from './routes/me/phone-numbers.js';
 import { pageRoutes } from './routes/pages.js';
 import { sessionTokenRoutes } from './routes/session-tokens.js';
 import { signInRoutes } from './routes/sign-ins.js';
+import { signUpRoutes } from './routes/sign-ups.js';
 
 // The Frontend API: what browsers and apps call, with Clerk's paths, bodies and errors.
 
@@ -34,6 +35,7 @@ export async function buildFapi(ctx: AppContext): Promise<FastifyInstance> {
   healthRoute(app, ctx);
   phoneNumberRoutes(app, ctx);
   signInRoutes(app, ctx);
+  signUpRoutes(app, ctx);
   clientRoutes(app, ctx);
   environmentRoutes(app, ctx);
   sessionTokenRoutes(app, ctx);

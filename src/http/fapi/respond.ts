@@ -1,7 +1,11 @@
 import type { AppContext } from '../../context.js';
 import { findUsers } from '../../store/users.js';
 import { listPhoneNumbers } from '../../store/phone-numbers.js';
-import type { PhoneNumberRow, SessionRow } from '../../store/schema.js';
+import type { ClientRow, PhoneNumberRow, SessionRow } from '../../store/schema.js';
+import { findSignIn } from '../../store/sign-ins.js';
+import { findSignUp } from '../../store/sign-ups.js';
+import { isAbandoned, loadSignInAttempt, type SignInAttempt } from '../../operations/sign-ins.js';
+import { loadSignUpAttempt, type SignUpAttempt } from '../../operations/sign-ups.js';
 import { clientJson, type ClientJson, type ClientView } from '../json/client.js';
 import type { Caller, SignedIn } from './auth.js';
 import { errors } from '../../domain/errors.js';
@@ -13,14 +17,29 @@ import { phoneNumberJson, type PhoneNumberJson } from '../json/phone-number.js';
 export async function loadClientView(ctx: AppContext, caller: Caller, extraSessions: SessionRow[] = []): Promise<ClientView> {
   const db = ctx.database.db;
   const userIds = [...new Set([...caller.sessions, ...extraSessions].map((s) => s.user_id))];
-  const [users, numbers] = await Promise.all([findUsers(db, userIds), listPhoneNumbers(db, userIds)]);
+  const [users, numbers, signIn, signUp] = await Promise.all([
+    findUsers(db, userIds), listPhoneNumbers(db, userIds), signInInProgress(ctx, caller.client), signUpInProgress(ctx, caller.client),
+  ]);
   const numbersByUser = new Map<string, PhoneNumberRow[]>();
   for (const n of numbers) {
     const list = numbersByUser.get(n.user_id);
     if (list) list.push(n);
     else numbersByUser.set(n.user_id, [n]);
   }
-  return { client: caller.client, sessions: caller.sessions, users: new Map(users.map((u) => [u.id, u])), numbersByUser };
+  return { client: caller.client, sessions: caller.sessions, users: new Map(users.map((u) => [u.id, u])), numbersByUser, signIn, signUp };
+}
+
+/** Read only when the client has one, so an ordinary request pays nothing for it. */
+async function signInInProgress(ctx: AppContext, client: ClientRow): Promise<SignInAttempt | null> {
+  if (client.sign_in_id === null) return null;
+  const signIn = await findSignIn(ctx.database.db, client.sign_in_id, client.id);
+  return signIn && !isAbandoned(signIn, ctx.now()) ? loadSignInAttempt(ctx, ctx.database.db, signIn) : null;
+}
+
+async function signUpInProgress(ctx: AppContext, client: ClientRow): Promise<SignUpAttempt | null> {
+  if (client.sign_up_id === null) return null;
+  const signUp = await findSignUp(ctx.database.db, client.sign_up_id, client.id);
+  return signUp && !isAbandoned(signUp, ctx.now()) ? loadSignUpAttempt(ctx.database.db, signUp) : null;
 }
 
 export async function currentClientJson(ctx: AppContext, caller: Caller): Promise<ClientJson> {

@@ -1,11 +1,14 @@
 import type { PhoneNumberRow, SessionRow, SmsMessageRow, UserRow } from '../../store/schema.js';
 import type { NewSignInToken } from '../../admin/users.js';
+import { attemptsRemaining, type LockoutPolicy } from '../../domain/lockout.js';
+import { lockoutState } from '../../operations/lockout.js';
 import { userJson } from './user.js';
 
 // Backend API JSON: Clerk's BAPI shapes, which @clerk/backend reads.
 
-export function backendUserJson(user: UserRow, numbers: PhoneNumberRow[], now: number) {
-  return { ...userJson(user, numbers, now), private_metadata: {} };
+/** With the lockout policy, the Backend API also tells how many failed codes the user has left. */
+export function backendUserJson(user: UserRow, numbers: PhoneNumberRow[], now: number, policy: LockoutPolicy) {
+  return { ...userJson(user, numbers, now), private_metadata: {}, verification_attempts_remaining: attemptsRemaining(lockoutState(user), now, policy) };
 }
 
 export function backendSessionJson(session: SessionRow) {

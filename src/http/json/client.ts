@@ -1,5 +1,9 @@
 import type { ClientJSON, PublicUserDataJSON, SessionJSON, SignInJSON, TokenJSON } from '@clerk/types';
 import type { ClientRow, PhoneNumberRow, SessionRow, UserRow } from '../../store/schema.js';
+import type { SignInAttempt } from '../../operations/sign-ins.js';
+import type { SignUpAttempt } from '../../operations/sign-ups.js';
+import { signInJson } from './sign-in.js';
+import { signUpJson, type SignUpJson } from './sign-up.js';
 import { userJson, type UserJson } from './user.js';
 
 // clients, sessions, users and phone numbers -> Clerk's Client JSON, the object every FAPI mutation piggy-backs.
@@ -11,9 +15,10 @@ export type SessionJson = Omit<SessionJSON, 'user' | 'last_active_token' | 'fact
   public_user_data: PublicUserDataJSON;
 };
 
-export type ClientJson = Omit<ClientJSON, 'sessions' | 'sign_in'> & {
+export type ClientJson = Omit<ClientJSON, 'sessions' | 'sign_in' | 'sign_up'> & {
   sessions: SessionJson[];
-  sign_in: null;
+  sign_in: SignInJson | null;
+  sign_up: SignUpJson | null;
   captcha_bypass: boolean;
 };
 
@@ -30,6 +35,9 @@ export interface ClientView {
   sessions: SessionRow[];
   users: Map<string, UserRow>;
   numbersByUser: Map<string, PhoneNumberRow[]>;
+  /** The sign-in and sign-up in progress on this client, if any. */
+  signIn: SignInAttempt | null;
+  signUp: SignUpAttempt | null;
 }
 
 function identifierOf(user: UserJson): string {
@@ -82,8 +90,8 @@ export function clientJson(view: ClientView, now: number): ClientJson {
     object: 'client',
     id: view.client.id,
     sessions,
-    sign_in: null,
-    sign_up: null,
+    sign_in: view.signIn ? signInJson(view.signIn, now) : null,
+    sign_up: view.signUp ? signUpJson(view.signUp, now) : null,
     last_active_session_id: lastActive,
     last_authentication_strategy: null,
     cookie_expires_at: null,

@@ -12,6 +12,8 @@ export interface EnvironmentInput {
   instanceType: 'development' | 'production';
   applicationName: string;
   testMode: boolean;
+  lockout: { maxAttempts: number; durationMinutes: number };
+  enumerationProtection: boolean;
 }
 
 /** Clerk's settings parts carry no id or object of their own. */
@@ -102,10 +104,14 @@ const OFF: AttributeJson = {
   immutable: false,
 };
 
+/** A phone number signs up, signs in by SMS code, and serves as a second factor. */
 const PHONE_NUMBER: AttributeJson = {
   ...OFF,
   enabled: true,
+  required: true,
   verifications: ['phone_code'],
+  used_for_first_factor: true,
+  first_factors: ['phone_code'],
   used_for_second_factor: true,
   second_factors: ['phone_code'],
   verify_at_sign_up: true,
@@ -124,9 +130,9 @@ function authConfig(input: EnvironmentInput, id: string): AuthConfigJson {
     phone_number: 'on',
     username: 'off',
     password: 'off',
-    identification_requirements: [],
-    identification_strategies: [],
-    first_factors: ['ticket'],
+    identification_requirements: [['phone_number']],
+    identification_strategies: ['phone_number'],
+    first_factors: ['phone_code', 'ticket'],
     second_factors: ['phone_code', 'backup_code'],
     email_address_verification_strategies: [],
     single_session_mode: false,
@@ -202,7 +208,7 @@ function displayConfig(input: EnvironmentInput, id: string): DisplayConfigJson {
   };
 }
 
-function userSettings(): UserSettingsJson {
+function userSettings(input: EnvironmentInput): UserSettingsJson {
   const disabled = { enabled: false };
   return {
     attributes: {
@@ -214,7 +220,8 @@ function userSettings(): UserSettingsJson {
       last_name: OFF,
       password: OFF,
       authenticator_app: OFF,
-      ticket: { ...OFF, enabled: true, used_for_first_factor: true, first_factors: [] },
+      // As a real Clerk environment says: tickets work, but no sign-in form offers an input for one.
+      ticket: { ...OFF, enabled: true },
       backup_code: BACKUP_CODE,
       passkey: OFF,
     },
@@ -222,8 +229,8 @@ function userSettings(): UserSettingsJson {
     saml: disabled,
     enterprise_sso: disabled,
     sign_in: { second_factor: { required: false } },
-    // Users are made by the operator (Backend API), never by signing up.
-    sign_up: { captcha_enabled: false, captcha_widget_type: 'invisible', custom_action_required: false, progressive: true, mode: 'restricted', legal_consent_enabled: false },
+    // Anyone with a phone number signs up by proving it; the operator can still make users (Backend API).
+    sign_up: { captcha_enabled: false, captcha_widget_type: 'invisible', custom_action_required: false, progressive: true, mode: 'public', legal_consent_enabled: false },
     restrictions: {
       allowlist: disabled,
       blocklist: disabled,
@@ -248,10 +255,10 @@ function userSettings(): UserSettingsJson {
     username_settings: { min_length: 4, max_length: 64, allow_extended_special_characters: false, allow_numeric_usernames: false },
     actions: { delete_self: false, create_organization: false, create_organizations_limit: null },
     attack_protection: {
-      user_lockout: { enabled: false, max_attempts: 0, duration_in_minutes: 0 },
+      user_lockout: { enabled: true, max_attempts: input.lockout.maxAttempts, duration_in_minutes: input.lockout.durationMinutes },
       pii: disabled,
       email_link: { require_same_client: false },
-      enumeration_protection: disabled,
+      enumeration_protection: { enabled: input.enumerationProtection },
     },
     passkey_settings: { allow_autofill: false, show_sign_in_button: false, satisfies_second_factor: false },
   };
@@ -262,7 +269,7 @@ export function environmentJson(input: EnvironmentInput): EnvironmentJson {
   return {
     auth_config: authConfig(input, 'aac_instance'),
     display_config: displayConfig(input, 'display_config_instance'),
-    user_settings: userSettings(),
+    user_settings: userSettings(input),
     organization_settings: {
       enabled: false,
       max_allowed_memberships: 0,

@@ -1,4 +1,6 @@
 import type { UserJSON } from '@clerk/types';
+import { isLocked, lockoutExpiresInSeconds } from '../../domain/lockout.js';
+import { lockoutState } from '../../operations/lockout.js';
 import type { PhoneNumberRow, UserRow } from '../../store/schema.js';
 import { phoneNumberJson, type PhoneNumberJson } from './phone-number.js';
 
@@ -18,7 +20,13 @@ export type UserJson = Omit<UserJSON, 'phone_numbers' | 'create_organizations_li
   mfa_disabled_at: number | null;
 };
 
-const IMAGE_URL = 'https://img.clerk.com/eyJ0eXBlIjoiZGVmYXVsdCJ9';
+export const IMAGE_URL = 'https://img.clerk.com/eyJ0eXBlIjoiZGVmYXVsdCJ9';
+
+/** Clerk's lockout_expires_in_seconds: null when not locked, and when only the Backend API can unlock. */
+function lockedFor(user: UserRow, now: number): number | null {
+  const seconds = lockoutExpiresInSeconds(lockoutState(user), now);
+  return seconds === 0 ? null : seconds;
+}
 
 export function userJson(user: UserRow, numbers: PhoneNumberRow[], now: number): UserJson {
   const twoFactor = numbers.some((n) => n.reserved_for_second_factor === 1);
@@ -51,8 +59,8 @@ export function userJson(user: UserRow, numbers: PhoneNumberRow[], now: number):
     unsafe_metadata: {},
     last_sign_in_at: user.last_sign_in_at,
     banned: false,
-    locked: false,
-    lockout_expires_in_seconds: null,
+    locked: isLocked(lockoutState(user), now),
+    lockout_expires_in_seconds: lockedFor(user, now),
     verification_attempts_remaining: null,
     created_at: user.created_at,
     updated_at: user.updated_at,

@@ -4,6 +4,7 @@ import { createSignInToken, createUser, DEFAULT_SIGN_IN_TOKEN_SECONDS } from '..
 import { errors } from '../../../domain/errors.js';
 import { listPhoneNumbers } from '../../../store/phone-numbers.js';
 import { deleteUser, findUser } from '../../../store/users.js';
+import { lockAccount, lockoutPolicy, unlockAccount } from '../../../operations/lockout.js';
 import { backendUserJson, signInTokenJson } from '../../json/backend.js';
 import { deletedObjectJson } from '../../json/client.js';
 import { optionalInteger, optionalString, readBody, requiredString, type Body } from '../../params.js';
@@ -24,6 +25,13 @@ function phoneNumbersParam(body: Body): string[] {
 
 export function userRoutes(app: FastifyInstance, ctx: AppContext): void {
   const db = ctx.database.db;
+  const policy = lockoutPolicy(ctx.config);
+
+  async function userAnswer(userId: string) {
+    const user = await findUser(db, userId);
+    if (!user) throw errors.resourceNotFound();
+    return backendUserJson(user, await listPhoneNumbers(db, [user.id]), ctx.now(), policy);
+  }
 
   app.post('/v1/users', async (request) => {
     const body = readBody(request, ['phone_number', 'first_name', 'last_name', 'username', 'external_id', 'skip_password_checks', 'skip_password_requirement']);
@@ -34,13 +42,24 @@ export function userRoutes(app: FastifyInstance, ctx: AppContext): void {
       username: optionalString(body, 'username'),
       externalId: optionalString(body, 'external_id'),
     }, ctx.now());
-    return backendUserJson(user, await listPhoneNumbers(db, [user.id]), ctx.now());
+    return userAnswer(user.id);
   });
 
-  app.get<UserParams>('/v1/users/:user_id', async (request) => {
-    const user = await findUser(db, request.params.user_id);
-    if (!user) throw errors.resourceNotFound();
-    return backendUserJson(user, await listPhoneNumbers(db, [user.id]), ctx.now());
+  app.get<UserParams>('/v1/users/:user_id', async (request) => userAnswer(request.params.user_id));
+
+  // Clerk's lock and unlock: an operator's lock lasts the lockout window; unlock also lifts the lifetime cap's lock.
+  app.post<UserParams>('/v1/users/:user_id/lock', async (request) => {
+    readBody(request, []);
+    if (!(await findUser(db, request.params.user_id))) throw errors.resourceNotFound();
+    await lockAccount(db, request.params.user_id, policy, ctx.now());
+    return userAnswer(request.params.user_id);
+  });
+
+  app.post<UserParams>('/v1/users/:user_id/unlock', async (request) => {
+    readBody(request, []);
+    if (!(await findUser(db, request.params.user_id))) throw errors.resourceNotFound();
+    await unlockAccount(db, request.params.user_id, ctx.now());
+    return userAnswer(request.params.user_id);
   });
 
   app.delete<UserParams>('/v1/users/:user_id', async (request) => {

@@ -8,7 +8,7 @@ import { codeInMessage } from '../../../sms/message.js';
 import { devSmsJson } from '../../json/backend.js';
 import { readBody } from '../../params.js';
 import { loadCaller } from '../auth.js';
-import { clientCookie } from './sign-ins.js';
+import { clientCookie } from '../client-token.js';
 
 // Development only (never registered in production): what the browser pages need on their own
 // origin — a demo sign-in for the account page, and the SMS inbox with a live feed.

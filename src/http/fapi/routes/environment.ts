@@ -11,6 +11,8 @@ export function environmentRoutes(app: FastifyInstance, ctx: AppContext): void {
     instanceType: ctx.config.instanceType,
     applicationName: ctx.config.appName,
     testMode: ctx.config.testMode,
+    lockout: { maxAttempts: ctx.config.userLockoutMaxAttempts, durationMinutes: ctx.config.userLockoutMinutes },
+    enumerationProtection: ctx.config.enumerationProtection,
   });
   app.get('/v1/environment', async () => json);
   app.patch('/v1/environment', async () => json);

@@ -2,18 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../../context.js';
 import { errors } from '../../../../domain/errors.js';
 import { newId } from '../../../../domain/ids.js';
-import { codeDigest, codeMatches, generateCode } from '../../../../domain/otp.js';
-import { isTestPhoneNumber, normalisePhone, TEST_MODE_CODE } from '../../../../domain/phone.js';
-import { seal } from '../../../../domain/seal.js';
-import { attemptRefusal, statusAfterWrongCode } from '../../../../domain/verification.js';
+import { normalisePhone } from '../../../../domain/phone.js';
 import { isUniqueViolation } from '../../../../store/db.js';
-import {
-  completeVerification, countAttempt, failVerification, findPhoneNumber, insertPhoneNumber,
-  listPhoneNumbers, phoneNumberTaken, startVerification,
-} from '../../../../store/phone-numbers.js';
-import { enqueueSms } from '../../../../store/sms-messages.js';
+import { findPhoneNumber, insertPhoneNumber, listPhoneNumbers, markNumberVerified, phoneNumberTaken } from '../../../../store/phone-numbers.js';
 import type { PhoneNumberRow } from '../../../../store/schema.js';
-import { verificationMessage } from '../../../../sms/message.js';
+import { numberSlot } from '../../../../store/verifications.js';
+import { checkCode, sendCode } from '../../../../operations/verification.js';
 import { applySecondFactorChange, removePhoneNumber, setPrimaryIfNone } from '../../../../operations/phone-numbers.js';
 import { phoneNumberJson } from '../../../json/phone-number.js';
 import { deletedObjectJson } from '../../../json/client.js';
@@ -53,9 +47,10 @@ export function phoneNumberRoutes(app: FastifyInstance, ctx: AppContext): void {
     }
     const caller = await requireSession(ctx, request);
     const userId = caller.session.user_id;
-    await ctx.abuse.checkNewNumber(userId, phone);
-
+    ctx.abuse.checkDestination(phone);
+    // Only a number actually added spends the daily allowance: a refused add is checked first, and a lost race refunded.
     if (await phoneNumberTaken(db, userId, phone.e164)) throw errors.identifierExists();
+    await ctx.abuse.chargeNewNumber(userId);
     const now = ctx.now();
     const row: PhoneNumberRow = {
       id: newId('idn', now), user_id: userId, phone_number: phone.e164, verified_phone_number: null,
@@ -66,6 +61,7 @@ export function phoneNumberRoutes(app: FastifyInstance, ctx: AppContext): void {
     try {
       await insertPhoneNumber(db, row);
     } catch (error) {
+      await ctx.abuse.refundNewNumber(userId);
       if (isUniqueViolation(error)) throw errors.identifierExists();
       throw error;
     }
@@ -111,70 +107,27 @@ export function phoneNumberRoutes(app: FastifyInstance, ctx: AppContext): void {
     const userId = caller.session.user_id;
     const row = await ownNumber(ctx, userId, request.params.phone_number_id);
     if (row.verified_phone_number !== null) throw errors.alreadyVerified();
-    const testNumber = ctx.config.testMode && isTestPhoneNumber(row.phone_number);
-    if (!testNumber) await ctx.abuse.checkPrepare({ userId, phoneNumber: row.phone_number, ip: request.ip });
 
-    const now = ctx.now();
-    const code = testNumber ? TEST_MODE_CODE : generateCode();
-    const verificationId = newId('ver', now);
-    await db.transaction().execute(async (tx) => {
-      await startVerification(tx, userId, row.id, {
-        verificationId, codeDigest: codeDigest(ctx.keys.derived.otp, verificationId, code),
-        expireAt: now + ctx.config.otpTtlSeconds * 1000, now,
-      });
-      if (testNumber) return;
-      const text = verificationMessage(ctx.config.appName, code, new URL(ctx.frontendApiUrl).hostname);
-      await enqueueSms(tx, {
-        id: newId('sms', now), user_id: userId, phone_number_id: row.id, verification_id: verificationId,
-        to_phone: row.phone_number, body_sealed: seal(ctx.keys.derived.seal, text), provider: ctx.config.smsProvider,
-        status: 'queued', tries: 0, next_attempt_at: now, claimed_by: null, claimed_until: null, last_error: null,
-        provider_message_id: null, created_at: now, updated_at: now, sent_at: null,
-      });
-    });
-    if (!testNumber) ctx.outbox.kick();
+    await sendCode(ctx, {
+      flow: 'phone_number', slot: numberSlot(userId, row.id), phoneNumber: row.phone_number, phoneNumberId: row.id,
+      userId, limitSubject: userId, deliverable: true,
+    }, { ip: request.ip });
     return wrapNumber(ctx, caller, row.id);
   });
 
-  // verifyPhoneNumber: the attempt is counted atomically before the code is compared.
+  // verifyPhoneNumber: the user's first verified number becomes their primary.
   app.post<IdParams>('/v1/me/phone_numbers/:phone_number_id/attempt_verification', async (request) => {
-    const body = readBody(request, ['code']);
+    const body = readBody(request, ['code', 'strategy']);
     const code = requiredString(body, 'code').trim();
     const caller = await requireSession(ctx, request);
     const userId = caller.session.user_id;
     const id = request.params.phone_number_id;
-    const max = ctx.config.otpMaxAttempts;
-    const before = await ownNumber(ctx, userId, id);
-    await ctx.abuse.checkAttempt(request.ip);
+    await ownNumber(ctx, userId, id);
 
-    const now = ctx.now();
-    const refusal = attemptRefusal(
-      { status: before.verification_status as never, attempts: before.verification_attempts, expireAt: before.verification_expire_at }, now, max);
-    if (refusal) throw refusal;
-    const counted = await countAttempt(db, userId, id, now, max);
-    if (!counted) {
-      // Another request took the last try, or the state changed since we read it.
-      const after = await ownNumber(ctx, userId, id);
-      throw attemptRefusal({ status: after.verification_status as never, attempts: after.verification_attempts, expireAt: after.verification_expire_at }, now, max)
-        ?? errors.verificationFailed();
-    }
-    if (!codeMatches(ctx.keys.derived.otp, counted.verification_id, code, counted.code_digest)) {
-      if (statusAfterWrongCode(counted.verification_attempts, max) === 'failed') {
-        await failVerification(db, id, counted.verification_id, ctx.now());
-        throw errors.verificationFailed();
-      }
-      throw errors.codeIncorrect();
-    }
-    try {
-      const completed = await db.transaction().execute(async (tx) => {
-        if (!(await completeVerification(tx, id, counted.verification_id, ctx.now()))) return false;
-        await setPrimaryIfNone(tx, userId, id, ctx.now());
-        return true;
-      });
-      if (!completed) throw errors.alreadyVerified();
-    } catch (error) {
-      if (isUniqueViolation(error)) throw errors.identifierExists();
-      throw error;
-    }
+    await checkCode(ctx, { slot: numberSlot(userId, id), userId, ip: request.ip }, code, async (tx, now) => {
+      await markNumberVerified(tx, id, now);
+      await setPrimaryIfNone(tx, userId, id, now);
+    });
     return wrapNumber(ctx, caller, id);
   });
 }
