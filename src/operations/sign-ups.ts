@@ -87,7 +87,7 @@ export async function completeSignUp(ctx: AppContext, tx: Db, signUp: SignUpRow,
   const number: PhoneNumberRow = {
     id: newId('idn', now), user_id: user.id, phone_number: e164, verified_phone_number: e164,
     reserved_for_second_factor: 0, default_second_factor: 0, verification_id: newId('ver', now), verification_status: 'verified',
-    verification_strategy: 'phone_code', verification_attempts: 0, verification_expire_at: null, code_digest: null,
+    verification_strategy: 'phone_code', verification_attempts: 1, verification_expire_at: now, code_digest: null,
     created_at: now, updated_at: now,
   };
   await insertPhoneNumber(tx, number);

@@ -134,7 +134,7 @@ export class OutboxWorker {
     const db = this.database.db;
     const log = this.log.child({ sms_id: message.id, to: maskPhone(message.to_phone) });
     // A code that was replaced (or its number deleted, or its tries used up) or that expired is not worth paying for.
-    const unusable = message.phone_number_id && message.verification_id
+    const unusable = message.verification_id
       ? await codeNoLongerUsable(db, message.phone_number_id, message.verification_id, this.clock())
       : null;
     if (unusable === 'replaced') {

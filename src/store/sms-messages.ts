@@ -74,10 +74,14 @@ export async function requeueSms(db: Db, id: string, now: number): Promise<boole
 }
 
 /** Why a message's code can no longer be used, or null while it still can (checked just before sending). */
-export async function codeNoLongerUsable(db: Db, phoneNumberId: string, verificationId: string, now: number): Promise<'replaced' | 'expired' | null> {
-  const row = await db.selectFrom('phone_numbers').select('verification_expire_at')
-    .where('id', '=', phoneNumberId).where('verification_id', '=', verificationId).where('verification_status', '=', 'unverified')
-    .executeTakeFirst();
+export async function codeNoLongerUsable(db: Db, phoneNumberId: string | null, verificationId: string, now: number): Promise<'replaced' | 'expired' | null> {
+  // A sign-in's or sign-up's code lives in `verifications`; a number's own in its row.
+  const row = await db.selectFrom('verifications').select('verification_expire_at')
+    .where('verification_id', '=', verificationId).where('verification_status', '=', 'unverified')
+    .executeTakeFirst()
+    ?? (phoneNumberId === null ? undefined : await db.selectFrom('phone_numbers').select('verification_expire_at')
+      .where('id', '=', phoneNumberId).where('verification_id', '=', verificationId).where('verification_status', '=', 'unverified')
+      .executeTakeFirst());
   if (!row) return 'replaced';
   return row.verification_expire_at !== null && row.verification_expire_at <= now ? 'expired' : null;
 }

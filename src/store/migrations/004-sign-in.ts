@@ -20,6 +20,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('verifications_pk', ['owner_id', 'purpose'])
     .execute();
+  // The outbox asks, just before it sends, whether the code it carries is still the current one.
+  await db.schema.createIndex('verifications_verification_id').on('verifications').column('verification_id').execute();
 
   await db.schema.createTable('sign_ins')
     .addColumn('id', 'text', (c) => c.primaryKey())
