@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadClientConfig } from '../config.js';
-import { ClerkApiError, PhoneNumbersClient } from '../client/index.js';
+import { createInterface } from 'node:readline';
+import { ClerkApiError, PhoneNumbersClient, type SignInResource } from '../client/index.js';
 import { findOperation, loadCapability, PHONE_NUMBERS_CAPABILITY_PATH, type Capability } from '../capability/loader.js';
 import { CapabilityInputError, runOperation } from '../capability/runner.js';
 import { collect, print } from './output.js';
@@ -84,12 +85,22 @@ inputs that do not fit the operation exit with 2 before anything is sent.`)
     });
 
   program.command('sign-in')
-    .description('sign in with a ticket (from `phone-numbers sign-in-token`) as a native app; prints the client token for CLERK_CLIENT_TOKEN')
-    .requiredOption('--ticket <ticket>', 'a sign-in token')
-    .action(async (options: { ticket: string }) => {
+    .description('sign in as a native app, with a phone number and the code sent to it, or with a ticket; prints the client token for CLERK_CLIENT_TOKEN')
+    .option('--phone <number>', 'a verified phone number: its code is sent, then asked for on the terminal')
+    .option('--ticket <ticket>', 'a sign-in token (from `phone-numbers sign-in-token`)')
+    .addHelpText('after', `
+Examples:
+  phone-numbers sign-in --phone +12025550143      asks for the SMS code (and the second step's, if on)
+  phone-numbers sign-in --ticket <token>`)
+    .action(async (options: { phone?: string; ticket?: string }) => {
+      if (!options.phone === !options.ticket) {
+        process.stderr.write('phone-numbers sign-in: give --phone or --ticket (one of them)\n');
+        process.exitCode = 2;
+        return;
+      }
       const client = new PhoneNumbersClient(loadClientConfig());
       try {
-        const { sessionId } = await client.signInWithTicket(options.ticket);
+        const sessionId = options.ticket ? (await client.signInWithTicket(options.ticket)).sessionId : await signInByPhone(client, options.phone!);
         print({ client_token: client.token, session_id: sessionId });
       } catch (error) {
         if (!(error instanceof ClerkApiError)) throw error;
@@ -97,4 +108,49 @@ inputs that do not fit the operation exit with 2 before anything is sent.`)
         process.exitCode = 1;
       }
     });
+}
+
+/** Asks on the terminal (stderr, so stdout keeps only the JSON answer) until a code is given. */
+async function ask(lines: AsyncIterator<string>, question: string): Promise<string> {
+  process.stderr.write(question);
+  const { value, done } = await lines.next();
+  if (done) throw new CapabilityInputError('no code was given');
+  return value.trim();
+}
+
+/** A wrong code may be typed again (the server counts every try); anything else ends the sign-in. */
+async function withRetries(lines: AsyncIterator<string>, question: string, attempt: (code: string) => Promise<SignInResource>): Promise<SignInResource> {
+  for (;;) {
+    try {
+      return await attempt(await ask(lines, question));
+    } catch (error) {
+      if (!(error instanceof ClerkApiError) || error.code !== 'form_code_incorrect') throw error;
+      process.stderr.write('That code is incorrect.\n');
+    }
+  }
+}
+
+/** Phone sign-in from the terminal: the code, then the second step when the user has it on. */
+async function signInByPhone(client: PhoneNumbersClient, phone: string): Promise<string> {
+  const terminal = createInterface({ input: process.stdin, terminal: false });
+  try {
+    return await signInAsking(client, phone, terminal[Symbol.asyncIterator]());
+  } finally {
+    terminal.close();
+  }
+}
+
+async function signInAsking(client: PhoneNumbersClient, phone: string, lines: AsyncIterator<string>): Promise<string> {
+  let signIn = await client.createSignIn(phone, { sendCode: true });
+  const sentTo = signIn.supported_first_factors?.[0]?.safe_identifier ?? 'your phone';
+  signIn = await withRetries(lines, `Code sent to ${sentTo}. Code: `, (code) => client.attemptFirstFactor(signIn.id, code));
+  if (signIn.status === 'needs_second_factor') {
+    const byPhone = signIn.supported_second_factors?.find((f) => f.strategy === 'phone_code');
+    if (byPhone) await client.prepareSecondFactor(signIn.id, byPhone.phone_number_id);
+    const question = byPhone ? `Second step: code sent to ${byPhone.safe_identifier} (or a backup code): ` : 'Second step: a backup code: ';
+    signIn = await withRetries(lines, question, (code) =>
+      client.attemptSecondFactor(signIn.id, code, /^\d{6}$/.test(code) && byPhone ? 'phone_code' : 'backup_code'));
+  }
+  if (!signIn.created_session_id) throw new Error(`The sign-in stopped at ${signIn.status}`);
+  return signIn.created_session_id;
 }

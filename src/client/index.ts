@@ -1,7 +1,7 @@
 import { fillPath, readFapiJson, sendFapiRequest, type FapiRequest, type FormValue } from './http.js';
 import { phoneNumberOperations, type OperationSpec } from './operations.js';
 import { frontendApiUrlFromPublishableKey } from './publishable-key.js';
-import type { ClientResource, DeletedObjectResource, PhoneNumberResource } from './types.js';
+import type { ClientResource, DeletedObjectResource, PhoneNumberResource, SignInResource, SignUpResource } from './types.js';
 
 // A typed fetch client for the Frontend API phone-numbers resource, for Node 20+ and browsers, with
 // no runtime dependencies. It speaks to this service and to Clerk's own Frontend API alike.
@@ -96,13 +96,56 @@ export class PhoneNumbersClient {
    * keeps the client token the server answers with, so later calls act as the new session's user.
    */
   async signInWithTicket(ticket: string): Promise<{ sessionId: string }> {
-    // Always as a native app: the token comes back in the Authorization header rather than a cookie.
-    const response = await this.#send({ method: 'POST', path: '/v1/client/sign_ins', form: { strategy: 'ticket', ticket }, native: true });
-    const issued = response.headers.get('authorization');
-    if (issued) this.token = issued.replace(/^Bearer\s+/i, '');
-    const signIn = await this.#read<{ created_session_id: string | null }>(response);
+    const signIn = await this.#step<SignInResource>('/v1/client/sign_ins', { strategy: 'ticket', ticket });
     if (!signIn.created_session_id) throw new Error('The sign-in did not complete a session');
     return { sessionId: signIn.created_session_id };
+  }
+
+  /**
+   * Starts signing in with a phone number (any format). With `sendCode` the first code is sent at
+   * once; otherwise call prepareFirstFactor. Like every sign-in step, it runs as a native app and
+   * keeps the client token the server answers with.
+   */
+  async createSignIn(identifier: string, options: { sendCode?: boolean } = {}): Promise<SignInResource> {
+    return this.#step('/v1/client/sign_ins', { identifier, strategy: options.sendCode ? 'phone_code' : undefined });
+  }
+
+  async getSignIn(signInId: string): Promise<SignInResource> {
+    return this.#step(fillPath('/v1/client/sign_ins/{id}', { id: signInId }, 'getSignIn'));
+  }
+
+  /** Sends the first-factor code, to the number named or else to the one the sign-in was created with. */
+  async prepareFirstFactor(signInId: string, phoneNumberId?: string): Promise<SignInResource> {
+    return this.#step(fillPath('/v1/client/sign_ins/{id}/prepare_first_factor', { id: signInId }, 'prepareFirstFactor'), { strategy: 'phone_code', phone_number_id: phoneNumberId });
+  }
+
+  /** Checks the first-factor code: status 'complete' (created_session_id set) or 'needs_second_factor'. */
+  async attemptFirstFactor(signInId: string, code: string): Promise<SignInResource> {
+    return this.#step(fillPath('/v1/client/sign_ins/{id}/attempt_first_factor', { id: signInId }, 'attemptFirstFactor'), { strategy: 'phone_code', code });
+  }
+
+  /** Sends the second-factor code, to the number named or else to the default second factor. */
+  async prepareSecondFactor(signInId: string, phoneNumberId?: string): Promise<SignInResource> {
+    return this.#step(fillPath('/v1/client/sign_ins/{id}/prepare_second_factor', { id: signInId }, 'prepareSecondFactor'), { strategy: 'phone_code', phone_number_id: phoneNumberId });
+  }
+
+  /** Checks the second factor: an SMS code, or one of the user's backup codes. */
+  async attemptSecondFactor(signInId: string, code: string, strategy: 'phone_code' | 'backup_code' = 'phone_code'): Promise<SignInResource> {
+    return this.#step(fillPath('/v1/client/sign_ins/{id}/attempt_second_factor', { id: signInId }, 'attemptSecondFactor'), { strategy, code });
+  }
+
+  /** Starts signing up with a phone number; prepareSignUpVerification then sends its code. */
+  async createSignUp(phoneNumber: string): Promise<SignUpResource> {
+    return this.#step('/v1/client/sign_ups', { phone_number: phoneNumber });
+  }
+
+  async prepareSignUpVerification(signUpId: string): Promise<SignUpResource> {
+    return this.#step(fillPath('/v1/client/sign_ups/{id}/prepare_verification', { id: signUpId }, 'prepareSignUpVerification'), { strategy: 'phone_code' });
+  }
+
+  /** Checks the code: status 'complete', with created_user_id and created_session_id. */
+  async attemptSignUpVerification(signUpId: string, code: string): Promise<SignUpResource> {
+    return this.#step(fillPath('/v1/client/sign_ups/{id}/attempt_verification', { id: signUpId }, 'attemptSignUpVerification'), { strategy: 'phone_code', code });
   }
 
   /** The current client (its sessions and their users), or null when there is none. */
@@ -116,6 +159,14 @@ export class PhoneNumbersClient {
   async #call<T>(operation: OperationSpec, pathParams: Record<string, string>, form?: Record<string, FormValue>): Promise<T> {
     const path = fillPath(operation.path, pathParams, operation.operationId);
     const response = await this.#send({ method: operation.method, path, form, query: { _clerk_session_id: this.sessionId } });
+    return this.#read<T>(response);
+  }
+
+  /** A sign-in or sign-up step, as a native app: a client token the server makes is kept for every later call. */
+  async #step<T>(path: string, form?: Record<string, FormValue>): Promise<T> {
+    const response = await this.#send({ method: form ? 'POST' : 'GET', path, form, native: true });
+    const issued = response.headers.get('authorization');
+    if (issued) this.token = issued.replace(/^Bearer\s+/i, '');
     return this.#read<T>(response);
   }
 

@@ -89,10 +89,48 @@ export interface ClientResource {
   id: string;
   sessions: SessionResource[];
   last_active_session_id: string | null;
-  sign_in: unknown;
-  sign_up: unknown;
+  sign_in: SignInResource | null;
+  sign_up: SignUpResource | null;
   created_at: number;
   updated_at: number;
+  [field: string]: unknown;
+}
+
+export interface SignInFactorResource {
+  strategy: 'phone_code' | 'backup_code' | string;
+  /** The number, masked: +1******0143. */
+  safe_identifier?: string;
+  phone_number_id?: string;
+  primary?: boolean;
+  default?: boolean;
+}
+
+export interface SignInResource {
+  object: 'sign_in_attempt';
+  id: string;
+  status: 'needs_identifier' | 'needs_first_factor' | 'needs_second_factor' | 'complete' | 'abandoned' | string;
+  identifier: string | null;
+  supported_identifiers: string[];
+  supported_first_factors: SignInFactorResource[] | null;
+  supported_second_factors: SignInFactorResource[] | null;
+  first_factor_verification: VerificationResource | null;
+  second_factor_verification: VerificationResource | null;
+  created_session_id: string | null;
+  abandon_at: number;
+  [field: string]: unknown;
+}
+
+export interface SignUpResource {
+  object: 'sign_up_attempt';
+  id: string;
+  status: 'missing_requirements' | 'complete' | 'abandoned' | string;
+  phone_number: string | null;
+  missing_fields: string[];
+  unverified_fields: string[];
+  verifications: { phone_number: (VerificationResource & { next_action: string; supported_strategies: string[] }) | null; [field: string]: unknown };
+  created_user_id: string | null;
+  created_session_id: string | null;
+  abandon_at: number;
   [field: string]: unknown;
 }
 

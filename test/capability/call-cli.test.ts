@@ -116,3 +116,61 @@ describe('phone-numbers call', { timeout: 90_000 }, () => {
     }
   });
 });
+
+describe('phone-numbers sign-in --phone', { timeout: 90_000 }, () => {
+  /** Runs the command with a terminal of our own: each prompt on stderr is answered with the next line. */
+  async function signInAnswering(phone: string, answers: (() => Promise<string>)[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [CLI, 'sign-in', '--phone', phone], { env: cleanEnv({ FAPI_URL: t.fapiUrl }) });
+    let stdout = '';
+    let stderr = '';
+    let answered = 0;
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', async (d) => {
+      stderr += d;
+      // Answers are not echoed, so each prompt is found by its own words, not by where a line ends.
+      const prompts = (stderr.match(/Code: |code\): |backup code: /g) ?? []).length;
+      while (answered < prompts && answered < answers.length) child.stdin.write(`${await answers[answered++]!()}\n`);
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    return { code, stdout, stderr };
+  }
+
+  it('asks for the SMS code on the terminal, then the second step\'s, and prints the client token', async () => {
+    const phone = '+12025556001';
+    const userId = await createUser(t, [phone]);
+    const { readCode } = await import('../helpers/fapi.js');
+    const since = Date.now();
+    const plain = await signInAnswering(phone, [() => readCode(t, phone, since)]);
+    expect(plain.stderr).toContain('Code sent to +1******6001');
+    expect(plain.code, plain.stderr).toBe(0);
+    const signedIn = JSON.parse(plain.stdout) as { client_token: string; session_id: string };
+    expect(signedIn.session_id).toMatch(/^sess_/);
+    const me = await fetch(`${t.fapiUrl}/v1/me?_is_native=1`, { headers: { authorization: `Bearer ${signedIn.client_token}` } });
+    expect((await me.json()).response.id).toBe(userId);
+
+    // Two-step on: the same number is the second factor, and a wrong code may be typed again.
+    const numberId = (await (await fetch(`${t.fapiUrl}/v1/me/phone_numbers?_is_native=1`, { headers: { authorization: `Bearer ${signedIn.client_token}` } })).json())[0].id;
+    const reserved = await fetch(`${t.fapiUrl}/v1/me/phone_numbers/${numberId}?_is_native=1&_method=PATCH`, {
+      method: 'POST', headers: { authorization: `Bearer ${signedIn.client_token}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'reserved_for_second_factor=true',
+    });
+    expect(reserved.status).toBe(200);
+    const second = Date.now();
+    let afterFirst = 0;
+    const twoStep = await signInAnswering(phone, [
+      async () => { const code = await readCode(t, phone, second); afterFirst = Date.now(); return code; },
+      async () => '000000',
+      () => readCode(t, phone, afterFirst),
+    ]);
+    expect(twoStep.stderr).toContain('Second step: code sent to +1******6001');
+    expect(twoStep.stderr).toContain('That code is incorrect.');
+    expect(twoStep.code, twoStep.stderr).toBe(0);
+    expect(JSON.parse(twoStep.stdout).session_id).toMatch(/^sess_/);
+  });
+
+  it('a number nobody has is a Clerk error on stderr with exit code 1', async () => {
+    const result = await signInAnswering('+12025556099', []);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('form_identifier_not_found');
+  });
+});
