@@ -214,6 +214,9 @@ const prepared = await topUp(frontendUrl, prepareItems, results.ours.sendVerific
 // verifyPhoneNumber: each prepared number verified once with the right code (the success path).
 const attemptItems = prepared.map((i) => ({ ...prepareItems[i], path: prepareItems[i].path.replace('prepare_verification', 'attempt_verification'), body: 'code=424242' }));
 results.ours.verifyPhoneNumber = await measure(server, 'verifyPhoneNumber (attempt)', frontendUrl, attemptItems, { mode: 'once' });
+// Sign-in by phone code, on the numbers just verified: create, prepare_first_factor, attempt_first_factor, per sign-in.
+const signInPhones = prepared.map((i) => testNumber(i));
+results.ours.signIn = await measure(server, 'sign-in (create+prepare+attempt)', frontendUrl, [], { phones: signInPhones, items: undefined });
 await stopOurServer(server);
 
 /** Prepares (unmeasured) what the measured run did not reach, so the attempt run has one target per request. */
@@ -266,6 +269,14 @@ async function measurePeer() {
     body: JSON.stringify({ phoneNumber: phones[i], code: codes[phones[i]], disableSession: true }),
   }));
   results.peer.verify = await measure(peer, 'Better Auth verify', url, verifyItems, { mode: 'once' });
+  // Its phone sign-in: send-otp to a verified number, then verify with a session made (the default).
+  results.peer.signInSendOtp = await measure(peer, 'Better Auth sign-in send-otp', url, sent.map((i) => sendItems[i]), { recordSucceeded: true });
+  const resent = await topUp(url, sent.map((i) => sendItems[i]), results.peer.signInSendOtp);
+  const signInCodes = await (await fetch(`${url}/bench/codes`)).json();
+  const signInItems = resent.map((j) => phones[sent[j]]).map((phone) => ({
+    method: 'POST', path: '/api/auth/phone-number/verify', headers: JSON_TYPE, body: JSON.stringify({ phoneNumber: phone, code: signInCodes[phone] }),
+  }));
+  results.peer.signInVerify = await measure(peer, 'Better Auth sign-in verify', url, signInItems, { mode: 'once' });
   results.peer.peakRssMiB = peer.peakRssMiB();
   await peer.stop();
 }
@@ -289,9 +300,12 @@ const rows = [
   ['DeletePhoneNumber', short(largeCount), o.DeletePhoneNumber],
   ['sendVerificationSMS (prepare)', short(largeCount), o.sendVerificationSMS],
   ['verifyPhoneNumber (attempt)', short(largeCount), o.verifyPhoneNumber],
+  ['sign-in (create+prepare+attempt), per sign-in', short(largeCount), o.signIn],
   ['bare Fastify (mean of 2 runs)', '-', { ...results.bare[0], reqPerSec: bareRps, serverCpuMicrosPerRequest: bareCpu }],
   ['Better Auth send-otp', 'peer', results.peer.sendOtp],
   ['Better Auth verify', 'peer', results.peer.verify],
+  ['Better Auth sign-in send-otp', 'peer', results.peer.signInSendOtp],
+  ['Better Auth sign-in verify', 'peer', results.peer.signInVerify],
 ].map(([operation, data, r]) => ({
   operation, data, reqPerSec: r.reqPerSec, p50: r.latencyMs.p50, p99: r.latencyMs.p99,
   ratioToBare: r.reqPerSec / bareRps, cpuMicros: r.serverCpuMicrosPerRequest, cpuRatioToBare: bareCpu / r.serverCpuMicrosPerRequest,
@@ -300,6 +314,7 @@ const rows = [
 
 const oursPair = pairRate(o.sendVerificationSMS, o.verifyPhoneNumber);
 const peerPair = pairRate(results.peer.sendOtp, results.peer.verify);
+const peerSignIn = pairRate(results.peer.signInSendOtp, results.peer.signInVerify);
 const serverPeakRss = Math.max(...peakRss);
 const growth = {
   getPhoneNumbers: o.getPhoneNumbers_large.latencyMs.p99 / o.getPhoneNumbers_small.latencyMs.p99,
@@ -311,6 +326,7 @@ const targets = [
   ...['postPhoneNumbers', 'UpdatePhoneNumber', 'DeletePhoneNumber', 'sendVerificationSMS', 'verifyPhoneNumber']
     .map((op) => [`${op} ≥ 0.25 × bare`, 0.25, o[op].reqPerSec / bareRps, '>=']),
   ['prepare + attempt ≥ 2 × Better Auth send-otp + verify', 2, oursPair / peerPair, '>='],
+  ['sign-in ≥ 3 × Better Auth phone sign-in (send-otp + verify)', 3, o.signIn.reqPerSec / peerSignIn, '>='],
   ['getPhoneNumbers p99 1M / 1k ≤ 1.2', 1.2, growth.getPhoneNumbers, '<='],
   ['ReadPhoneNumber p99 1M / 1k ≤ 1.2', 1.2, growth.ReadPhoneNumber, '<='],
   // The target is in MB (10^6 bytes); the kernel counts KiB, and the rest of the report MiB.
@@ -324,6 +340,7 @@ const report = {
   settings: { ...settings, serverNodeArgs: process.env.BENCH_SERVER_NODE_ARGS ?? '', instanceType, database: 'SQLite (WAL, synchronous=NORMAL)', smallCount, largeCount, seedSeconds },
   rows,
   pairs: { oursPerSec: oursPair, peerPerSec: peerPair, ratio: oursPair / peerPair },
+  signIns: { oursPerSec: o.signIn.reqPerSec, peerPerSec: peerSignIn, ratio: o.signIn.reqPerSec / peerSignIn },
   growth,
   peakRssMiB: { server: serverPeakRss, serverByStage: peakRss, peer: results.peer.peakRssMiB },
   targets,

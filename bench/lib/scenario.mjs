@@ -5,7 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const loader = fileURLToPath(new URL('./load.mjs', import.meta.url));
+// A list of independent requests goes to autocannon (load.mjs); whole sign-ins, whose steps depend on each other, to sign-in-load.mjs.
+const loaders = {
+  requests: fileURLToPath(new URL('./load.mjs', import.meta.url)),
+  signIns: fileURLToPath(new URL('./sign-in-load.mjs', import.meta.url)),
+};
 
 export async function runScenario(scenario) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-load-'));
@@ -14,7 +18,7 @@ export async function runScenario(scenario) {
   writeFileSync(input, JSON.stringify(scenario));
   try {
     await new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [loader, input, output], { stdio: ['ignore', 'inherit', 'inherit'] });
+      const child = spawn(process.execPath, [loaders[scenario.phones ? 'signIns' : 'requests'], input, output], { stdio: ['ignore', 'inherit', 'inherit'] });
       child.once('error', reject);
       child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`load generator exited with ${code} on "${scenario.title}"`))));
     });
