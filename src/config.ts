@@ -1,5 +1,6 @@
 // The only module that reads the environment: env -> one typed, validated Config.
-// A bad value throws ConfigError naming the variable, and start-up stops with that one line.
+// Every setting is checked before start-up stops: ConfigErrors lists each bad one (one line per
+// variable), so a first start takes one restart, not one per mistake.
 
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 
@@ -71,9 +72,32 @@ export interface Config {
 }
 
 export class ConfigError extends Error {
-  constructor(variable: string, problem: string) {
+  constructor(readonly variable: string, readonly problem: string) {
     super(`${variable}: ${problem}`);
     this.name = 'ConfigError';
+  }
+}
+
+/** Every bad setting at once; still a ConfigError (its message is one `VARIABLE: problem` line each). */
+export class ConfigErrors extends ConfigError {
+  constructor(readonly problems: ConfigError[]) {
+    super(problems[0]!.variable, problems[0]!.problem);
+    this.message = problems.map((p) => p.message).join('\n');
+    this.name = 'ConfigErrors';
+  }
+}
+
+/**
+ * Runs one setting's reader; a bad setting is noted and reads as undefined so the rest are still
+ * checked. The undefined never escapes: loadConfig throws ConfigErrors when anything was noted.
+ */
+function collect<T>(problems: ConfigError[], read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(error);
+    return undefined as T;
   }
 }
 
@@ -162,94 +186,113 @@ function databaseUrl(env: Env): string {
 }
 
 export function loadConfig(env: Env = process.env): Config {
-  const instanceType = oneOf(env, 'INSTANCE_TYPE', ['development', 'production'] as const, 'development');
+  const problems: ConfigError[] = [];
+  const check = <T>(read: () => T): T => collect(problems, read);
+  const instanceType = check(() => oneOf(env, 'INSTANCE_TYPE', ['development', 'production'] as const, 'development'));
   const production = instanceType === 'production';
 
   const secretKey = text(env, 'CLERK_SECRET_KEY');
   if (secretKey !== undefined && !/^sk_(test|live)_[A-Za-z0-9]{16,}$/.test(secretKey)) {
-    throw new ConfigError('CLERK_SECRET_KEY', 'expected sk_test_... or sk_live_... with at least 16 letters or digits');
+    problems.push(new ConfigError('CLERK_SECRET_KEY', 'expected sk_test_... or sk_live_... with at least 16 letters or digits'));
   }
   if (production && secretKey === undefined) {
-    throw new ConfigError('CLERK_SECRET_KEY', 'required when INSTANCE_TYPE=production');
+    problems.push(new ConfigError('CLERK_SECRET_KEY', 'required when INSTANCE_TYPE=production'));
   }
 
-  const smsProvider = oneOf(env, 'SMS_PROVIDER', ['dev', 'twilio', 'webhook'] as const, 'dev');
+  const smsProvider = check(() => oneOf(env, 'SMS_PROVIDER', ['dev', 'twilio', 'webhook'] as const, 'dev'));
   if (production && smsProvider === 'dev') {
-    throw new ConfigError('SMS_PROVIDER', 'the dev inbox sends nothing; choose twilio or webhook in production');
+    problems.push(new ConfigError('SMS_PROVIDER', 'the dev inbox sends nothing; choose twilio or webhook in production'));
   }
   const twilio = {
     accountSid: text(env, 'TWILIO_ACCOUNT_SID'),
     authToken: text(env, 'TWILIO_AUTH_TOKEN'),
     from: text(env, 'TWILIO_FROM'),
     messagingServiceSid: text(env, 'TWILIO_MESSAGING_SERVICE_SID'),
-    apiUrl: url(env, 'TWILIO_API_URL') ?? 'https://api.twilio.com',
+    apiUrl: check(() => url(env, 'TWILIO_API_URL')) ?? 'https://api.twilio.com',
   };
   if (smsProvider === 'twilio') {
-    if (!twilio.accountSid) throw new ConfigError('TWILIO_ACCOUNT_SID', 'required when SMS_PROVIDER=twilio');
-    if (!twilio.authToken) throw new ConfigError('TWILIO_AUTH_TOKEN', 'required when SMS_PROVIDER=twilio');
+    if (!twilio.accountSid) problems.push(new ConfigError('TWILIO_ACCOUNT_SID', 'required when SMS_PROVIDER=twilio'));
+    if (!twilio.authToken) problems.push(new ConfigError('TWILIO_AUTH_TOKEN', 'required when SMS_PROVIDER=twilio'));
     if (!twilio.from && !twilio.messagingServiceSid) {
-      throw new ConfigError('TWILIO_FROM', 'TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID is required when SMS_PROVIDER=twilio');
+      problems.push(new ConfigError('TWILIO_FROM', 'TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID is required when SMS_PROVIDER=twilio'));
     }
   }
-  const webhook = { url: url(env, 'SMS_WEBHOOK_URL'), secret: text(env, 'SMS_WEBHOOK_SECRET') };
+  const webhook = { url: check(() => url(env, 'SMS_WEBHOOK_URL')), secret: text(env, 'SMS_WEBHOOK_SECRET') };
   if (smsProvider === 'webhook') {
-    if (!webhook.url) throw new ConfigError('SMS_WEBHOOK_URL', 'required when SMS_PROVIDER=webhook');
-    if (!webhook.secret) throw new ConfigError('SMS_WEBHOOK_SECRET', 'required when SMS_PROVIDER=webhook');
+    if (!webhook.url) problems.push(new ConfigError('SMS_WEBHOOK_URL', 'required when SMS_PROVIDER=webhook'));
+    if (!webhook.secret) problems.push(new ConfigError('SMS_WEBHOOK_SECRET', 'required when SMS_PROVIDER=webhook'));
   }
 
-  const smsSendTimeoutMs = integer(env, 'SMS_SEND_TIMEOUT_MS', 10_000, 50, 600_000);
-  const outboxLeaseMs = integer(env, 'OUTBOX_LEASE_MS', 30_000, 100, 3_600_000);
+  const smsSendTimeoutMs = check(() => integer(env, 'SMS_SEND_TIMEOUT_MS', 10_000, 50, 600_000));
+  const outboxLeaseMs = check(() => integer(env, 'OUTBOX_LEASE_MS', 30_000, 100, 3_600_000));
   if (outboxLeaseMs <= smsSendTimeoutMs) {
-    throw new ConfigError('OUTBOX_LEASE_MS', `must be longer than SMS_SEND_TIMEOUT_MS (${smsSendTimeoutMs}), or a slow send could be sent twice`);
+    problems.push(new ConfigError('OUTBOX_LEASE_MS', `must be longer than SMS_SEND_TIMEOUT_MS (${smsSendTimeoutMs}), or a slow send could be sent twice`));
   }
 
-  const allowed = countryList(env, 'SMS_ALLOWED_COUNTRIES');
-  const blocked = countryList(env, 'SMS_BLOCKED_COUNTRIES');
+  const allowed = check(() => countryList(env, 'SMS_ALLOWED_COUNTRIES'));
+  const blocked = check(() => countryList(env, 'SMS_BLOCKED_COUNTRIES'));
 
-  return {
-    port: integer(env, 'PORT', 4000, 0, 65535),
+  const config: Config = {
+    port: check(() => integer(env, 'PORT', 4000, 0, 65535)),
     host: text(env, 'HOST') ?? '0.0.0.0',
-    backendPort: integer(env, 'BACKEND_PORT', 4001, 0, 65535),
+    backendPort: check(() => integer(env, 'BACKEND_PORT', 4001, 0, 65535)),
     backendHost: text(env, 'BACKEND_HOST') ?? '127.0.0.1',
-    databaseUrl: databaseUrl(env),
-    databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
+    databaseUrl: check(() => databaseUrl(env)),
+    databasePoolSize: check(() => integer(env, 'DATABASE_POOL_SIZE', 10, 1, 1000)),
     redisUrl: text(env, 'REDIS_URL'),
     instanceType,
     secretKey,
-    publicUrl: url(env, 'PUBLIC_URL'),
+    publicUrl: check(() => url(env, 'PUBLIC_URL')),
     appName: text(env, 'APP_NAME') ?? 'Phone Numbers',
-    testMode: boolean(env, 'TEST_MODE', !production),
-    otpTtlSeconds: integer(env, 'OTP_TTL_SECONDS', 600, 1, 86_400),
-    otpMaxAttempts: integer(env, 'OTP_MAX_ATTEMPTS', 5, 1, 100),
-    smsResendCooldownSeconds: integer(env, 'SMS_RESEND_COOLDOWN_SECONDS', 30, 0, 86_400),
-    smsMaxPerNumberPerHour: integer(env, 'SMS_MAX_PER_NUMBER_PER_HOUR', 5, 1, 10_000),
-    smsMaxPerNumberPerDay: integer(env, 'SMS_MAX_PER_NUMBER_PER_DAY', 10, 1, 100_000),
-    smsMaxPerUserPerHour: integer(env, 'SMS_MAX_PER_USER_PER_HOUR', 10, 1, 10_000),
-    smsMaxPerIpPerHour: integer(env, 'SMS_MAX_PER_IP_PER_HOUR', 20, 1, 1_000_000),
-    attemptsMaxPerIpPerHour: integer(env, 'ATTEMPTS_MAX_PER_IP_PER_HOUR', 50, 1, 1_000_000),
-    newNumbersMaxPerUserPerDay: integer(env, 'NEW_NUMBERS_MAX_PER_USER_PER_DAY', 10, 1, 10_000),
+    testMode: check(() => boolean(env, 'TEST_MODE', !production)),
+    otpTtlSeconds: check(() => integer(env, 'OTP_TTL_SECONDS', 600, 1, 86_400)),
+    otpMaxAttempts: check(() => integer(env, 'OTP_MAX_ATTEMPTS', 5, 1, 100)),
+    smsResendCooldownSeconds: check(() => integer(env, 'SMS_RESEND_COOLDOWN_SECONDS', 30, 0, 86_400)),
+    smsMaxPerNumberPerHour: check(() => integer(env, 'SMS_MAX_PER_NUMBER_PER_HOUR', 5, 1, 10_000)),
+    smsMaxPerNumberPerDay: check(() => integer(env, 'SMS_MAX_PER_NUMBER_PER_DAY', 10, 1, 100_000)),
+    smsMaxPerUserPerHour: check(() => integer(env, 'SMS_MAX_PER_USER_PER_HOUR', 10, 1, 10_000)),
+    smsMaxPerIpPerHour: check(() => integer(env, 'SMS_MAX_PER_IP_PER_HOUR', 20, 1, 1_000_000)),
+    attemptsMaxPerIpPerHour: check(() => integer(env, 'ATTEMPTS_MAX_PER_IP_PER_HOUR', 50, 1, 1_000_000)),
+    newNumbersMaxPerUserPerDay: check(() => integer(env, 'NEW_NUMBERS_MAX_PER_USER_PER_DAY', 10, 1, 10_000)),
     smsAllowedCountries: allowed,
     smsBlockedCountries: blocked,
     smsProvider,
-    smsMaxSendTries: integer(env, 'SMS_MAX_SEND_TRIES', 6, 1, 100),
+    smsMaxSendTries: check(() => integer(env, 'SMS_MAX_SEND_TRIES', 6, 1, 100)),
     smsSendTimeoutMs,
     twilio,
     webhook,
-    jwtPrivateKey: jwtPrivateKey(env),
+    jwtPrivateKey: check(() => jwtPrivateKey(env)),
     allowedOrigins: (text(env, 'ALLOWED_ORIGINS') ?? '').split(',').map((o) => o.trim().replace(/\/+$/, '')).filter(Boolean),
-    sessionLifetimeSeconds: integer(env, 'SESSION_LIFETIME_SECONDS', 7 * 86_400, 60, 365 * 86_400),
-    trustProxy: boolean(env, 'TRUST_PROXY', false),
+    sessionLifetimeSeconds: check(() => integer(env, 'SESSION_LIFETIME_SECONDS', 7 * 86_400, 60, 365 * 86_400)),
+    trustProxy: check(() => boolean(env, 'TRUST_PROXY', false)),
     logLevel: text(env, 'LOG_LEVEL') ?? (env.NODE_ENV === 'test' ? 'silent' : 'info'),
-    bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 16 * 1024, 1024, 10 * 1024 * 1024),
-    outboxWorker: boolean(env, 'OUTBOX_WORKER', true),
-    outboxPollMs: integer(env, 'OUTBOX_POLL_MS', 1000, 10, 600_000),
+    bodyLimitBytes: check(() => integer(env, 'BODY_LIMIT_BYTES', 16 * 1024, 1024, 10 * 1024 * 1024)),
+    outboxWorker: check(() => boolean(env, 'OUTBOX_WORKER', true)),
+    outboxPollMs: check(() => integer(env, 'OUTBOX_POLL_MS', 1000, 10, 600_000)),
     outboxLeaseMs,
-    outboxBackoffBaseMs: integer(env, 'OUTBOX_BACKOFF_BASE_MS', 1000, 1, 600_000),
-    rateLimitKeyPrefix: rateLimitKeyPrefix(env),
-    userLockoutMaxAttempts: integer(env, 'USER_LOCKOUT_MAX_ATTEMPTS', 10, 1, 1000),
-    userLockoutMinutes: integer(env, 'USER_LOCKOUT_MINUTES', 60, 1, 525_600),
-    enumerationProtection: boolean(env, 'ENUMERATION_PROTECTION', false),
+    outboxBackoffBaseMs: check(() => integer(env, 'OUTBOX_BACKOFF_BASE_MS', 1000, 1, 600_000)),
+    rateLimitKeyPrefix: check(() => rateLimitKeyPrefix(env)),
+    userLockoutMaxAttempts: check(() => integer(env, 'USER_LOCKOUT_MAX_ATTEMPTS', 10, 1, 1000)),
+    userLockoutMinutes: check(() => integer(env, 'USER_LOCKOUT_MINUTES', 60, 1, 525_600)),
+    enumerationProtection: check(() => boolean(env, 'ENUMERATION_PROTECTION', false)),
   };
+  if (problems.length > 0) throw new ConfigErrors(problems);
+  return config;
+}
+
+/**
+ * Settings that start but are probably a mistake in production: plain-http URLs (codes and
+ * tokens cross the network in clear) and a test key. One line each, printed at start.
+ */
+export function configWarnings(config: Config): string[] {
+  if (config.instanceType !== 'production') return [];
+  const warnings: string[] = [];
+  const plainHttp: [string, string | undefined][] = [['PUBLIC_URL', config.publicUrl], ['SMS_WEBHOOK_URL', config.webhook.url]];
+  for (const [variable, value] of plainHttp) {
+    if (value?.startsWith('http://')) warnings.push(`${variable} is http:// in production: use https://`);
+  }
+  if (config.secretKey?.startsWith('sk_test_')) warnings.push('CLERK_SECRET_KEY is an sk_test_ key in production: use an sk_live_ key');
+  return warnings;
 }
 
 /** Where the `call` and `mcp` commands send requests, and as whom. */

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { ConfigError } from '../config.js';
+import { ConfigError, ConfigErrors } from '../config.js';
 
 // `phone-numbers`: run the server and act on its data from the shell. Each command group is
 // imported only when asked for, so `call` and `mcp` start without loading the server stack.
@@ -15,20 +16,30 @@ const groups: { names: string[]; load: () => Promise<Register> }[] = [
   { names: ['mcp'], load: async () => (await import('./mcp.js')).mcpCommand },
 ];
 
-async function main(argv: string[]): Promise<void> {
+/** Same two levels below the package root from src/cli and dist/cli. */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
+async function main(givenArgv: string[]): Promise<void> {
   const program = new Command('phone-numbers')
     .description('Self-hosted, Clerk-compatible phone-number service')
+    .version(packageVersion())
     .showHelpAfterError();
+  // No command means serve. serve is not commander's default command: a default one swallows
+  // typos (`user create` became "too many arguments for 'serve'") instead of suggesting `users`.
+  const argv = givenArgv.length <= 2 ? [...givenArgv, 'serve'] : givenArgv;
   const asked = argv[2];
-  const wanted = groups.filter((g) => asked === undefined ? g.names.includes('serve') : g.names.includes(asked));
+  const wanted = groups.filter((g) => g.names.includes(asked!));
   // Help, or an unknown command: register everything so commander can list or suggest.
   for (const group of wanted.length > 0 ? wanted : groups) (await group.load())(program);
   await program.parseAsync(argv);
 }
 
 main(process.argv).catch((error: unknown) => {
-  // A bad setting is one clear line naming the variable; anything else keeps its message only.
-  if (error instanceof ConfigError) console.error(`Configuration error: ${error.message}`);
+  // Each bad setting is one clear line naming the variable; anything else keeps its message only.
+  if (error instanceof ConfigErrors) for (const problem of error.problems) console.error(`Configuration error: ${problem.message}`);
+  else if (error instanceof ConfigError) console.error(`Configuration error: ${error.message}`);
   else console.error(`phone-numbers: ${describe(error as Error & { code?: unknown })}`);
   process.exit(1);
 });

@@ -1,15 +1,16 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../config.js';
+import { configWarnings, loadConfig } from '../config.js';
 import { startServer } from '../server.js';
 import { ACCOUNT_PAGE_PATH, INBOX_PAGE_PATH } from '../http/fapi/routes/pages.js';
 
 // `phone-numbers serve`: both APIs and the outbox, with a start banner and graceful shutdown.
 
 export function serveCommand(program: Command): void {
-  program.command('serve', { isDefault: true })
+  program.command('serve')
     .description('run the Frontend API, the Backend API and the SMS outbox worker')
     .action(async () => {
       const config = loadConfig();
+      for (const warning of configWarnings(config)) console.warn(`Warning: ${warning}`);
       const server = await startServer(config);
       const { ctx } = server;
       const lines = [

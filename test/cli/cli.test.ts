@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -46,5 +46,23 @@ describe('phone-numbers CLI', () => {
 
   it('sms inbox lists what the dev provider delivered (empty here)', async () => {
     expect(JSON.parse((await cli('sms', 'inbox', '--phone', '+12025550150')).stdout)).toEqual([]);
+  });
+
+  it('reports every bad setting at once, one line per variable', async () => {
+    const failed = run(process.execPath, [CLI, 'migrate'], { env: { ...env, OTP_MAX_ATTEMPTS: 'many', PORT: 'eighty' } });
+    await expect(failed).rejects.toMatchObject({
+      stderr: 'Configuration error: PORT: expected a whole number, got "eighty"\nConfiguration error: OTP_MAX_ATTEMPTS: expected a whole number, got "many"\n',
+    });
+  });
+
+  it('--version prints the package version', async () => {
+    const { version } = JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')) as { version: string };
+    expect((await cli('--version')).stdout.trim()).toBe(version);
+  });
+
+  it('an unknown command is an error with a suggestion, not a serve that starts', async () => {
+    const failed = cli('user', 'create');
+    await expect(failed).rejects.toMatchObject({ stderr: expect.stringContaining("unknown command 'user'") });
+    await expect(failed).rejects.toMatchObject({ stderr: expect.stringContaining('users') });
   });
 });

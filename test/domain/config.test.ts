@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, ConfigErrors, configWarnings, loadConfig } from '../../src/config.js';
 
 // Configuration: zero-config defaults, and one clear error naming the variable for a bad value.
 
@@ -37,5 +37,28 @@ describe('config', () => {
     const base = { INSTANCE_TYPE: 'production', CLERK_SECRET_KEY: 'sk_live_abcdefghijklmnopqrstuvwxyz', SMS_PROVIDER: 'webhook', SMS_WEBHOOK_URL: 'http://127.0.0.1:9', SMS_WEBHOOK_SECRET: 'whsec_x' };
     expect(loadConfig(base).testMode).toBe(false);
     expect(loadConfig({ ...base, TEST_MODE: 'true' }).testMode).toBe(true);
+  });
+
+  it('reports every bad setting at once, one per variable, so one restart fixes them all', () => {
+    const env = { INSTANCE_TYPE: 'production', PORT: 'eighty', OTP_MAX_ATTEMPTS: '0', SMS_PROVIDER: 'twilio', TRUST_PROXY: 'maybe' };
+    let thrown: unknown;
+    try { loadConfig(env); } catch (error) { thrown = error; }
+    expect(thrown).toBeInstanceOf(ConfigErrors);
+    expect((thrown as ConfigErrors).problems.map((p) => p.variable)).toEqual([
+      'CLERK_SECRET_KEY', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM', 'PORT', 'OTP_MAX_ATTEMPTS', 'TRUST_PROXY',
+    ]);
+    expect((thrown as Error).message.split('\n')).toHaveLength(7);
+  });
+
+  it('warns, one line each, when production runs on plain http or a test key', () => {
+    const env = { INSTANCE_TYPE: 'production', CLERK_SECRET_KEY: 'sk_test_abcdefghijklmnopqrstuvwxyz', SMS_PROVIDER: 'webhook', SMS_WEBHOOK_URL: 'http://sms.example.test/send', SMS_WEBHOOK_SECRET: 'whsec_x', PUBLIC_URL: 'http://clerk.example.test' };
+    expect(configWarnings(loadConfig(env))).toEqual([
+      'PUBLIC_URL is http:// in production: use https://',
+      'SMS_WEBHOOK_URL is http:// in production: use https://',
+      'CLERK_SECRET_KEY is an sk_test_ key in production: use an sk_live_ key',
+    ]);
+    const safe = { ...env, CLERK_SECRET_KEY: 'sk_live_abcdefghijklmnopqrstuvwxyz', SMS_WEBHOOK_URL: 'https://sms.example.test/send', PUBLIC_URL: 'https://clerk.example.test' };
+    expect(configWarnings(loadConfig(safe))).toEqual([]);
+    expect(configWarnings(loadConfig({ PUBLIC_URL: 'http://localhost:4000' }))).toEqual([]);
   });
 });
