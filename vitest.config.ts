@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
-import { ClosingLineReporter } from './test/helpers/summary-reporter.js';
+import { ClosingLineReporter, type SkippedCheck } from './test/helpers/summary-reporter.js';
 
 // The suite runs twice in one `vitest run`: once on SQLite, and once on PostgreSQL when
 // TEST_DATABASE_URL is set (each test server then gets a schema of its own there). The pure domain
@@ -10,7 +11,16 @@ const postgresUrl = process.env.TEST_DATABASE_URL?.trim();
 // Names this run's schemas (pn_test_<runid>_...), so its teardown drops only what it made.
 process.env.TEST_RUN_ID ??= `${Math.floor(Date.now() / 1000).toString(36)}_${randomBytes(3).toString('hex')}`;
 
-const skippedNotice = postgresUrl ? null : '!!! PostgreSQL half SKIPPED: TEST_DATABASE_URL is not set (the suite ran on SQLite only)';
+// Clerk's OpenAPI file lives beside the clone (test/helpers/openapi.ts reads the same path).
+const fapiSpec = new URL('../shared/clerk-openapi/fapi-2026-05-12.yml', import.meta.url);
+
+const skippedChecks: SkippedCheck[] = [
+  ...(postgresUrl ? [] : [{ name: 'PostgreSQL half', notice: '!!! PostgreSQL half SKIPPED: TEST_DATABASE_URL is not set (the suite ran on SQLite only)' }]),
+  ...(existsSync(fapiSpec) ? [] : [{
+    name: 'FAPI contract checks',
+    notice: `!!! FAPI contract checks SKIPPED: ${fapiSpec.pathname} is missing (responses were NOT validated against Clerk's OpenAPI file)`,
+  }]),
+];
 
 const everything = ['test/**/*.test.ts'];
 
@@ -19,7 +29,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    reporters: ['default', new ClosingLineReporter(skippedNotice)],
+    reporters: ['default', new ClosingLineReporter(skippedChecks)],
     // vitest's default on 2 cores is one file at a time; the files mostly wait on servers, child
     // processes and databases, and each uses its own database, ports and key prefix, so two overlap well.
     maxWorkers: 2,

@@ -1,10 +1,17 @@
 import type { Reporter, TestModule } from 'vitest/node';
 
-// After vitest's own summary: the PostgreSQL-skipped notice (when it applies) and one plain closing
-// line, `Tests: N passed, N failed, N skipped`, that any CI can read without knowing vitest.
+// After vitest's own summary: a notice for each whole check that did not run (the PostgreSQL half,
+// Clerk's contract checks) and one plain closing line, `Tests: N passed, N failed, N skipped`, that
+// any CI can read without knowing vitest; it names the checks that did not run, so no skip is silent.
+
+/** A whole check the run could not do: a short name for the closing line and the notice saying why. */
+export interface SkippedCheck {
+  name: string;
+  notice: string;
+}
 
 export class ClosingLineReporter implements Reporter {
-  constructor(private readonly notice: string | null) {}
+  constructor(private readonly skippedChecks: SkippedCheck[]) {}
 
   onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<unknown>): void {
     let passed = 0;
@@ -21,7 +28,8 @@ export class ClosingLineReporter implements Reporter {
       // A file that failed before its tests ran (an import or hook error) counts as one failure.
       failed += failedHere || (module.state() === 'failed' ? 1 : 0);
     }
-    if (this.notice) process.stdout.write(`\n${this.notice}\n`);
-    process.stdout.write(`\nTests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+    for (const check of this.skippedChecks) process.stdout.write(`\n${check.notice}\n`);
+    const notRun = this.skippedChecks.length > 0 ? `; NOT RUN: ${this.skippedChecks.map((c) => c.name).join(', ')}` : '';
+    process.stdout.write(`\nTests: ${passed} passed, ${failed} failed, ${skipped} skipped${notRun}\n`);
   }
 }
