@@ -63,6 +63,8 @@ describe('README quick tour', () => {
     expect(frontendApiUrl).not.toMatch(/:4000$/);
     expect(banner).toMatch(/Publishable key  pk_test_[A-Za-z0-9+/=]+/);
     expect(banner).toMatch(/Secret key       sk_test_[A-Za-z0-9]{40}/);
+    // A generated key lives in the database file: the banner says so (SECURITY.md, "Database theft").
+    expect(banner).toMatch(/Secret key {7}sk_test_\S+\n {19}\(generated, kept in clear in the database/);
   });
 
   it('every line works as printed, after pasting the export line, and again straight after', async () => {
