@@ -4,6 +4,7 @@ import { fastifyOptions } from '../fastify-options.js';
 import type { AppContext } from '../../context.js';
 import { errors } from '../../domain/errors.js';
 import { registerErrorHandlers } from '../errors.js';
+import { registerResponseHeaders } from '../response-headers.js';
 import { healthRoute } from '../health.js';
 import { userRoutes } from './routes/users.js';
 import { sessionRoutes } from './routes/sessions.js';
@@ -39,6 +40,7 @@ function speakClerkBackendJson(app: FastifyInstance): void {
 export async function buildBapi(ctx: AppContext): Promise<FastifyInstance> {
   const app = Fastify(fastifyOptions(ctx, 'bapi'));
   registerErrorHandlers(app);
+  registerResponseHeaders(app);
   speakClerkBackendJson(app);
   app.addHook('onRequest', async (request) => {
     // The health check is for the orchestrator's probe, which holds no key; it tells nothing secret.

@@ -4,6 +4,7 @@ import { fastifyOptions } from '../fastify-options.js';
 import formBody from '@fastify/formbody';
 import type { AppContext } from '../../context.js';
 import { registerErrorHandlers } from '../errors.js';
+import { registerResponseHeaders } from '../response-headers.js';
 import { healthRoute } from '../health.js';
 import { applyMethodOverride } from '../method-override.js';
 import { registerBrowserSecurity } from './browser-security.js';
@@ -29,6 +30,7 @@ export async function buildFapi(ctx: AppContext): Promise<FastifyInstance> {
     }),
   });
   registerErrorHandlers(app);
+  registerResponseHeaders(app);
   registerBrowserSecurity(app, ctx);
   await app.register(formBody, { bodyLimit: ctx.config.bodyLimitBytes });
 
