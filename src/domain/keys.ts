@@ -33,12 +33,14 @@ export interface DerivedKeys {
   rateLimitKeys: Buffer;
   /** HMAC key that gives a number nobody has a stable, unguessable id (enumeration protection). */
   phantomIds: Buffer;
+  /** HMAC key for backup-code records. */
+  backupCodes: Buffer;
 }
 
 /** Separate keys per purpose, so no digest or ciphertext made for one use can be replayed in another. */
 export function deriveKeys(secretKey: string): DerivedKeys {
   const derive = (purpose: string) => createHmac('sha256', secretKey).update(`phone-numbers:${purpose}`).digest();
-  return { otp: derive('otp'), seal: derive('sms-seal'), signingKeySeal: derive('session-signing-key'), rateLimitKeys: derive('rate-limit-keys'), phantomIds: derive('phantom-ids') };
+  return { otp: derive('otp'), seal: derive('sms-seal'), signingKeySeal: derive('session-signing-key'), rateLimitKeys: derive('rate-limit-keys'), phantomIds: derive('phantom-ids'), backupCodes: derive('backup-codes') };
 }
 
 /** Client and sign-in tokens: 256 random bits, so a fast hash at rest is enough to make a stolen table useless. */

@@ -1,19 +1,31 @@
+import { backupCodeRecord, matchingBackupCode } from '../domain/backup-codes.js';
+import { generateBackupCodes } from '../domain/second-factor.js';
 import type { Db } from '../store/db.js';
-import { backupCodeDigest } from './phone-numbers.js';
+import { findUser, updateUser } from '../store/users.js';
 
-// INTERIM (the lead's placeholder until the backup-code module lands): spends one backup code by
-// compare-and-swap on the stored digest list, so parallel uses of one code succeed once.
+// A user's backup codes: issued (shown once, kept as keyed records), and spent one at a time.
 
-export async function consumeBackupCode(db: Db, userId: string, code: string, now: number): Promise<boolean> {
-  const digest = backupCodeDigest(code.trim().toLowerCase());
+/** New codes for the user, replacing any earlier ones; answers them, the only time they exist in clear. */
+export async function issueBackupCodes(tx: Db, key: Buffer, userId: string, now: number): Promise<string[]> {
+  const codes = generateBackupCodes();
+  await updateUser(tx, userId, { backup_code_digests: JSON.stringify(codes.map((c) => backupCodeRecord(key, userId, c))), updated_at: now });
+  return codes;
+}
+
+/**
+ * Spends one backup code: true once for each code, however many requests (on however many
+ * instances) send it at the same time, because the list is replaced only if it is still the one read.
+ */
+export async function consumeBackupCode(db: Db, key: Buffer, userId: string, typed: string, now: number): Promise<boolean> {
   for (let tries = 0; tries < 5; tries++) {
-    const user = await db.selectFrom('users').select('backup_code_digests').where('id', '=', userId).executeTakeFirst();
-    if (!user?.backup_code_digests) return false;
-    const digests = JSON.parse(user.backup_code_digests) as string[];
-    if (!digests.includes(digest)) return false;
+    const stored = (await findUser(db, userId))?.backup_code_digests;
+    if (!stored) return false;
+    const records = JSON.parse(stored) as string[];
+    const index = matchingBackupCode(key, userId, typed, records);
+    if (index === -1) return false;
     const result = await db.updateTable('users')
-      .set({ backup_code_digests: JSON.stringify(digests.filter((d) => d !== digest)), updated_at: now })
-      .where('id', '=', userId).where('backup_code_digests', '=', user.backup_code_digests).executeTakeFirst();
+      .set({ backup_code_digests: JSON.stringify(records.filter((_, i) => i !== index)), updated_at: now })
+      .where('id', '=', userId).where('backup_code_digests', '=', stored).executeTakeFirst();
     if (Number(result.numUpdatedRows) === 1) return true;
   }
   return false;

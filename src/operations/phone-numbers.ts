@@ -1,12 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
-import { createHash } from 'node:crypto';
 import { errors } from '../domain/errors.js';
-import { generateBackupCodes, nextDefault, nextPrimary, planSecondFactorChange, type NumberFacts, type SecondFactorChange } from '../domain/second-factor.js';
+import { nextDefault, nextPrimary, planSecondFactorChange, type NumberFacts, type SecondFactorChange } from '../domain/second-factor.js';
 import type { Db } from '../store/db.js';
 import { clearDefaultSecondFactor, deletePhoneNumber, findPhoneNumber, listPhoneNumbers, setSecondFactor } from '../store/phone-numbers.js';
 import type { PhoneNumberRow } from '../store/schema.js';
 import { lockUser, updateUser } from '../store/users.js';
+import { issueBackupCodes } from './backup-codes.js';
 
 // Changes to a user's numbers that touch several rows: each runs in one transaction, so primary,
 // default and two-factor state never disagree with the numbers themselves.
@@ -15,17 +15,13 @@ function facts(row: PhoneNumberRow): NumberFacts {
   return { id: row.id, verified: row.verified_phone_number !== null, reserved: row.reserved_for_second_factor === 1, isDefault: row.default_second_factor === 1 };
 }
 
-export function backupCodeDigest(code: string): string {
-  return createHash('sha256').update(code).digest('base64url');
-}
-
 export interface SecondFactorResult {
   row: PhoneNumberRow;
   /** Only on the change that turned two-factor on: shown to the user once, kept only as digests. */
   backupCodes: string[] | null;
 }
 
-export async function applySecondFactorChange(db: Kysely<Database>, userId: string, id: string, change: SecondFactorChange, now: number): Promise<SecondFactorResult> {
+export async function applySecondFactorChange(db: Kysely<Database>, backupCodeKey: Buffer, userId: string, id: string, change: SecondFactorChange, now: number): Promise<SecondFactorResult> {
   return db.transaction().execute(async (tx) => {
     // Parallel changes (other pool connections, other instances) take turns, each reading the last one's result.
     const user = await lockUser(tx, userId);
@@ -47,8 +43,8 @@ export async function applySecondFactorChange(db: Kysely<Database>, userId: stri
     let backupCodes: string[] | null = null;
     if (!wasOn && isOn) {
       if (user && user.backup_code_digests === null) {
-        backupCodes = generateBackupCodes();
-        await updateUser(tx, userId, { backup_code_digests: JSON.stringify(backupCodes.map(backupCodeDigest)), mfa_enabled_at: now, updated_at: now });
+        backupCodes = await issueBackupCodes(tx, backupCodeKey, userId, now);
+        await updateUser(tx, userId, { mfa_enabled_at: now, updated_at: now });
       } else {
         await updateUser(tx, userId, { mfa_enabled_at: now, updated_at: now });
       }

@@ -149,7 +149,7 @@ export async function checkBackupCode<T>(ctx: AppContext, userId: string, ip: st
   await refuseIfLocked(ctx, userId);
   await ctx.abuse.checkAttempt(ip);
   try {
-    return await spend(ctx, userId, (tx, now) => consumeBackupCode(tx, userId, code, now), onVerified, errors.codeIncorrect);
+    return await spend(ctx, userId, (tx, now) => consumeBackupCode(tx, ctx.keys.derived.backupCodes, userId, code, now), onVerified, errors.codeIncorrect);
   } catch (error) {
     if ((error as { code?: string }).code === 'form_code_incorrect') await countFailure(ctx, userId);
     throw error;

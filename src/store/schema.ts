@@ -15,7 +15,7 @@ export interface UsersTable {
   last_name: string | null;
   username: string | null;
   primary_phone_number_id: string | null;
-  /** JSON array of SHA-256 digests; the codes themselves are shown once and never stored. */
+  /** JSON array of keyed, salted records (domain/backup-codes.ts); the codes themselves are shown once and never stored. */
   backup_code_digests: string | null;
   mfa_enabled_at: number | null;
   mfa_disabled_at: number | null;

@@ -314,6 +314,20 @@ describe('two-step verification at sign-in', () => {
     expect((await post(t, `/v1/client/sign_ins/${again.id}/attempt_second_factor`, { strategy: 'backup_code', code: backupCodes[1]! }, again.token)).body.response.status).toBe('complete');
   });
 
+  it('backup codes are stored keyed and salted: the users row holds neither a code nor its SHA-256', async () => {
+    const user = await signUp(t, freshPhone());
+    const { backupCodes } = await turnOnTwoStep(t, user.token);
+    const row = await t.server.ctx.database.db.selectFrom('users').select('backup_code_digests').where('id', '=', user.userId).executeTakeFirstOrThrow();
+    const stored = row.backup_code_digests!;
+    expect(JSON.parse(stored)).toHaveLength(10);
+    const { createHash } = await import('node:crypto');
+    for (const code of backupCodes) {
+      expect(stored).not.toContain(code);
+      expect(stored).not.toContain(createHash('sha256').update(code).digest('base64url'));
+      expect(stored).not.toContain(createHash('sha256').update(code).digest('hex'));
+    }
+  });
+
   it('one backup code used by 20 sign-ins at once completes exactly one', async () => {
     const phone = freshPhone();
     const user = await signUp(t, phone);

@@ -56,6 +56,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('users').addColumn('failure_window_started_at', 'bigint').execute();
   await db.schema.alterTable('users').addColumn('consecutive_failed_attempts', 'integer', (c) => c.notNull().defaultTo(0)).execute();
   await db.schema.alterTable('users').addColumn('locked_until', 'bigint').execute();
+  // Backup codes were kept as unsalted SHA-256 and no sign-in ever accepted one: those digests go,
+  // and a user with two-step on issues new ones (domain/backup-codes.ts keeps them keyed and salted).
+  await db.updateTable('users' as never).set({ backup_code_digests: null } as never).execute();
   await db.schema.alterTable('users').addColumn('locked_indefinitely', 'integer', (c) => c.notNull().defaultTo(0)).execute();
 }
 

@@ -85,7 +85,7 @@ export function phoneNumberRoutes(app: FastifyInstance, ctx: AppContext): void {
     const userId = caller.session.user_id;
     await ownNumber(ctx, userId, request.params.phone_number_id);
 
-    const { row, backupCodes } = await applySecondFactorChange(db, userId, request.params.phone_number_id, change, ctx.now());
+    const { row, backupCodes } = await applySecondFactorChange(db, ctx.keys.derived.backupCodes, userId, request.params.phone_number_id, change, ctx.now());
     return wrap(ctx, caller, phoneNumberJson(row, ctx.now(), backupCodes));
   });
 
