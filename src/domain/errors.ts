@@ -78,6 +78,9 @@ export const errors = {
         ? 'Your account is locked. Please contact support to unlock it.'
         : `Your account is locked. You will be able to try again in ${Math.max(1, Math.ceil(expiresInSeconds / 60))} minutes. For more information, please contact support.`,
       { lockout_expires_in_seconds: expiresInSeconds }),
+  secondFactorRequired: () =>
+    new ClerkError(400, 'second_factor_required', 'two-step verification is off',
+      'Backup codes exist only while a second factor is on: reserve a verified phone number for it first.'),
   signInNotReady: (status: string) =>
     new ClerkError(400, 'sign_in_status_invalid', 'invalid sign-in status',
       `This step cannot be taken while the sign-in is ${status}.`),

@@ -93,3 +93,9 @@ export async function endAllSessionsOfClient(db: Db, clientId: string, status: '
 export async function touchSession(db: Db, id: string, now: number): Promise<void> {
   await db.updateTable('sessions').set({ last_active_at: now, updated_at: now }).where('id', '=', id).execute();
 }
+
+/** The user's active sessions on every client, oldest first: what "active devices" lists. */
+export async function activeSessionsOfUser(db: Db, userId: string, now: number): Promise<SessionRow[]> {
+  return db.selectFrom('sessions').selectAll().where('user_id', '=', userId).where('status', '=', 'active')
+    .where('expire_at', '>', now).orderBy('created_at').orderBy('id').execute();
+}

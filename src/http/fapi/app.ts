@@ -12,6 +12,7 @@ import { clientRoutes } from './routes/client.js';
 import { devBrowserRoutes } from './routes/dev-browser.js';
 import { environmentRoutes } from './routes/environment.js';
 import { fapiDevRoutes } from './routes/dev.js';
+import { accountRoutes } from './routes/me/account.js';
 import { phoneNumberRoutes } from './routes/me/phone-numbers.js';
 import { pageRoutes } from './routes/pages.js';
 import { sessionTokenRoutes } from './routes/session-tokens.js';
@@ -36,6 +37,7 @@ export async function buildFapi(ctx: AppContext): Promise<FastifyInstance> {
 
   healthRoute(app, ctx);
   phoneNumberRoutes(app, ctx);
+  accountRoutes(app, ctx);
   signInRoutes(app, ctx);
   signUpRoutes(app, ctx);
   clientRoutes(app, ctx);

@@ -4,10 +4,10 @@ import { errors } from '../../../domain/errors.js';
 import { endAllSessionsOfClient, endSession, findSession, setLastActiveSession } from '../../../store/clients.js';
 import { clientJson, sessionJson } from '../../json/client.js';
 import { userJson } from '../../json/user.js';
-import { loadCaller, requireSession } from '../auth.js';
+import { loadCaller } from '../auth.js';
 import { loadClientView } from '../respond.js';
 
-// The client resource: read it, and end or remove one of its sessions; plus GET /v1/me.
+// The client resource: read it, and end or remove one of its sessions.
 
 type SessionParams = { Params: { session_id: string } };
 
@@ -51,13 +51,4 @@ export function clientRoutes(app: FastifyInstance, ctx: AppContext): void {
       return { response: sessionJson(ended, user), client: clientJson(view, now) };
     });
   }
-
-  app.get('/v1/me', async (request) => {
-    const caller = await requireSession(ctx, request);
-    const view = await loadClientView(ctx, caller);
-    const now = ctx.now();
-    const user = view.users.get(caller.session.user_id);
-    if (!user) throw errors.signedOut();
-    return { response: userJson(user, view.numbersByUser.get(user.id) ?? [], now), client: clientJson(view, now) };
-  });
 }
