@@ -20,7 +20,11 @@ export type UserJson = Omit<UserJSON, 'phone_numbers' | 'create_organizations_li
   mfa_disabled_at: number | null;
 };
 
-export const IMAGE_URL = 'https://img.clerk.com/eyJ0eXBlIjoiZGVmYXVsdCJ9';
+/**
+ * No image: Clerk's components then draw the user's initials or a placeholder themselves. Clerk's
+ * default points at its image host, which would make every page that shows a user call off this server.
+ */
+export const IMAGE_URL = '';
 
 /** Clerk's lockout_expires_in_seconds: null when not locked, and when only the Backend API can unlock. */
 function lockedFor(user: UserRow, now: number): number | null {
