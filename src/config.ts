@@ -234,7 +234,8 @@ export function loadConfig(env: Env = process.env): Config {
 
   const config: Config = {
     port: check(() => integer(env, 'PORT', 4000, 0, 65535)),
-    host: text(env, 'HOST') ?? '0.0.0.0',
+    // Development serves the dev inbox and demo sign-in: only this machine by default. Production is the operator's choice.
+    host: text(env, 'HOST') ?? (production ? '0.0.0.0' : '127.0.0.1'),
     backendPort: check(() => integer(env, 'BACKEND_PORT', 4001, 0, 65535)),
     backendHost: text(env, 'BACKEND_HOST') ?? '127.0.0.1',
     databaseUrl: check(() => databaseUrl(env)),

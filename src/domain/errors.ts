@@ -95,6 +95,9 @@ export const errors = {
   unsupportedMediaType: () =>
     new ClerkError(415, 'unsupported_media_type', 'unsupported media type',
       'Send application/x-www-form-urlencoded or application/json.'),
+  hostInvalid: () =>
+    new ClerkError(403, 'host_invalid', 'invalid host',
+      'A development instance answers only for this machine (localhost) and its PUBLIC_URL host.'),
   originInvalid: () =>
     new ClerkError(403, 'origin_invalid', 'invalid origin', 'This origin is not allowed to make this request.'),
   secretKeyInvalid: () =>

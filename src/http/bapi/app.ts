@@ -5,6 +5,7 @@ import type { AppContext } from '../../context.js';
 import { errors } from '../../domain/errors.js';
 import { registerErrorHandlers } from '../errors.js';
 import { registerResponseHeaders } from '../response-headers.js';
+import { registerHostCheck } from '../host-check.js';
 import { healthRoute } from '../health.js';
 import { userRoutes } from './routes/users.js';
 import { sessionRoutes } from './routes/sessions.js';
@@ -41,6 +42,7 @@ export async function buildBapi(ctx: AppContext): Promise<FastifyInstance> {
   const app = Fastify(fastifyOptions(ctx, 'bapi'));
   registerErrorHandlers(app);
   registerResponseHeaders(app);
+  registerHostCheck(app, ctx);
   speakClerkBackendJson(app);
   app.addHook('onRequest', async (request) => {
     // The health check is for the orchestrator's probe, which holds no key; it tells nothing secret.

@@ -5,6 +5,7 @@ import formBody from '@fastify/formbody';
 import type { AppContext } from '../../context.js';
 import { registerErrorHandlers } from '../errors.js';
 import { registerResponseHeaders } from '../response-headers.js';
+import { registerHostCheck } from '../host-check.js';
 import { healthRoute } from '../health.js';
 import { applyMethodOverride } from '../method-override.js';
 import { registerBrowserSecurity } from './browser-security.js';
@@ -32,6 +33,7 @@ export async function buildFapi(ctx: AppContext): Promise<FastifyInstance> {
   });
   registerErrorHandlers(app);
   registerResponseHeaders(app);
+  registerHostCheck(app, ctx);
   registerBrowserSecurity(app, ctx);
   await app.register(formBody, { bodyLimit: ctx.config.bodyLimitBytes });
 
