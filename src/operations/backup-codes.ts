@@ -15,9 +15,10 @@ export async function issueBackupCodes(tx: Db, key: Buffer, userId: string, now:
 /**
  * Spends one backup code: true once for each code, however many requests (on however many
  * instances) send it at the same time, because the list is replaced only if it is still the one read.
+ * A lost race means another code or this one was just spent: read again until this code is spent or gone.
  */
 export async function consumeBackupCode(db: Db, key: Buffer, userId: string, typed: string, now: number): Promise<boolean> {
-  for (let tries = 0; tries < 5; tries++) {
+  for (;;) {
     const stored = (await findUser(db, userId))?.backup_code_digests;
     if (!stored) return false;
     const records = JSON.parse(stored) as string[];
@@ -28,5 +29,4 @@ export async function consumeBackupCode(db: Db, key: Buffer, userId: string, typ
       .where('id', '=', userId).where('backup_code_digests', '=', stored).executeTakeFirst();
     if (Number(result.numUpdatedRows) === 1) return true;
   }
-  return false;
 }
