@@ -339,6 +339,17 @@ describe('two-step verification at sign-in', () => {
     expect(replies.filter((r) => r.status === 200)).toHaveLength(1);
     for (const r of replies.filter((x) => x.status !== 200)) expect(r.body.errors[0].code).toBe('form_code_incorrect');
   });
+
+  it('ten different backup codes used at once all sign in', async () => {
+    const phone = freshPhone();
+    const user = await signUp(t, phone);
+    const { backupCodes } = await turnOnTwoStep(t, user.token);
+    const signIns = [];
+    for (let i = 0; i < 10; i++) signIns.push(await toSecondFactor(t, phone));
+    const replies = await Promise.all(signIns.map((s, i) =>
+      post(t, `/v1/client/sign_ins/${s.id}/attempt_second_factor`, { strategy: 'backup_code', code: backupCodes[i]! }, s.token)));
+    expect(replies.map((r) => r.status)).toEqual(Array(10).fill(200));
+  });
 });
 
 describe('lockout', () => {
