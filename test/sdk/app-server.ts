@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const CLERK_JS_DIST = fileURLToPath(new URL('../../node_modules/@clerk/clerk-js/dist/', import.meta.url));
+/** Clerk's prebuilt components (@clerk/ui), handed to clerk-js when it loads: also served from node_modules. */
+const CLERK_UI_DIST = fileURLToPath(new URL('../../node_modules/@clerk/ui/dist/', import.meta.url));
 export const CLERK_PROXY_PATH = '/__clerk';
 
 export interface AppServer {
@@ -48,22 +50,22 @@ function proxy(req: IncomingMessage, res: ServerResponse, upstream: string): voi
 export async function startAppServer(host: 'localhost' | '127.0.0.1'): Promise<AppServer> {
   let page: { publishableKey: string; proxyUrl: string } | undefined;
   let upstream: string | undefined;
-  const template = readFileSync(join(FIXTURES, 'app.html'), 'utf8');
+  const templates = { '/': readFileSync(join(FIXTURES, 'app.html'), 'utf8'), '/components': readFileSync(join(FIXTURES, 'components.html'), 'utf8') };
 
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://app').pathname;
     if (path.startsWith(`${CLERK_PROXY_PATH}/`) && upstream) return proxy(req, res, upstream);
     if (req.method !== 'GET') return send(res, 405, 'text/plain', 'method not allowed');
-    if (path === '/' && page) {
-      const html = template
+    if ((path === '/' || path === '/components') && page) {
+      const html = templates[path]
         .replace('%PUBLISHABLE_KEY%', escapeAttribute(page.publishableKey))
         .replace('%PROXY_URL%', escapeAttribute(page.proxyUrl));
       return send(res, 200, 'text/html; charset=utf-8', html);
     }
-    if (path === '/scenario.js') return send(res, 200, 'text/javascript', readFileSync(join(FIXTURES, 'scenario.js')));
-    if (path.startsWith('/clerk-js/')) {
-      // Only files directly in dist/ (clerk.browser.js and the chunks it loads), by their base name.
-      const file = join(CLERK_JS_DIST, basename(path));
+    if (path === '/scenario.js' || path === '/components.js') return send(res, 200, 'text/javascript', readFileSync(join(FIXTURES, basename(path))));
+    if (path.startsWith('/clerk-js/') || path.startsWith('/clerk-ui/')) {
+      // Only files directly in dist/ (the browser bundle and the chunks it loads), by their base name.
+      const file = join(path.startsWith('/clerk-js/') ? CLERK_JS_DIST : CLERK_UI_DIST, basename(path));
       if (basename(path).endsWith('.js') && existsSync(file)) {
         res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'max-age=3600' });
         createReadStream(file).pipe(res);

@@ -23,7 +23,7 @@ import { loadClientView } from '../respond.js';
 type SignUpParams = { Params: { sign_up_id: string } };
 
 /** What clerk-js may send beside the phone number; none of it changes a phone sign-up. */
-const CLIENT_EXTRAS = ['locale', 'unsafe_metadata', 'legal_accepted', 'captcha_token', 'captcha_error', 'captcha_widget_type',
+const CLIENT_EXTRAS = ['locale', 'timezone', 'unsafe_metadata', 'legal_accepted', 'captcha_token', 'captcha_error', 'captcha_widget_type',
   'redirect_url', 'action_complete_redirect_url', 'transfer', 'proof_token', 'oidc_login_hint', 'oidc_prompt'];
 
 async function requireSignUp(ctx: AppContext, request: FastifyRequest<SignUpParams>): Promise<{ caller: Caller; signUp: SignUpRow }> {

