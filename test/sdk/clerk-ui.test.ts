@@ -158,4 +158,24 @@ describe.skipIf(!haveChromium)('@clerk/ui components in Chromium', { timeout: 90
     expect((await signedInUser(page)).twoFactor).toBe(true);
     expectNoServerFailures(exchanges, offSite);
   });
+
+  it('<UserProfile/> renders the account and its security page (active devices) with no 404 and nothing off the machine', async () => {
+    const exchanges: Exchange[] = [];
+    const offSite: string[] = [];
+    const page = await openPage(exchanges, offSite);
+    const national = realPhone();
+    await call(page, 'mount', 'SignUp');
+    await page.locator('input[type=tel]').first().fill(national);
+    const since = Date.now();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await typeCode(page, await readCode(t, `+1${national}`, since));
+    await signedInUser(page);
+
+    await call(page, 'mount', 'UserProfile');
+    await expect.poll(() => page.locator('#component').innerText(), { timeout: 10_000 }).toMatch(/\+1 \(?\d{3}/);
+    await page.getByText(/^security$/i).first().click();
+    await expect.poll(() => exchanges.some((e) => e.path === '/v1/me/sessions/active' && e.status === 200), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => page.locator('#component').innerText(), { timeout: 10_000 }).toMatch(/active devices/i);
+    expectNoServerFailures(exchanges, offSite);
+  });
 });
