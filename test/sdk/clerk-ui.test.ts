@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCode } from '../helpers/fapi.js';
+import { randomBytes } from 'node:crypto';
+import { readCode as readInboxCode } from '../helpers/fapi.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { CLERK_PROXY_PATH, startAppServer, type AppServer } from './app-server.js';
 
@@ -20,17 +21,28 @@ if (!haveChromium) console.warn(`\n!!! @clerk/ui BROWSER TESTS SKIPPED: ${CHROMI
 interface Exchange { method: string; path: string; status: number }
 
 let phoneCounter = 0;
-/** Not a test-mode number: the code really goes through the outbox to the dev inbox. */
-const realPhone = () => `20255546${String(10 + phoneCounter++).padStart(2, '0')}`;
 
-describe.skipIf(!haveChromium)('@clerk/ui components in Chromium', { timeout: 90_000 }, () => {
+for (const instance of ['development', 'production'] as const) describe.skipIf(!haveChromium)(`@clerk/ui components in Chromium, ${instance} keys`, { timeout: 90_000 }, () => {
   let browser: Browser;
   let app: AppServer;
   let t: TestServer;
+  /**
+   * Development: a real-looking number, whose code goes through the outbox to the dev inbox.
+   * Production: a test-mode number (TEST_MODE=true), which takes 424242 and reaches no provider.
+   */
+  const realPhone = () => instance === 'development'
+    ? `20255546${String(10 + phoneCounter++).padStart(2, '0')}`
+    : `20255501${String(10 + phoneCounter++).padStart(2, '0')}`;
+  const readCode = (server: TestServer, phone: string, since: number) => instance === 'development' ? readInboxCode(server, phone, since) : Promise.resolve('424242');
   beforeAll(async () => {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-sync'] });
     app = await startAppServer('localhost');
-    t = await startTestServer({ PUBLIC_URL: `${app.origin}${CLERK_PROXY_PATH}` });
+    const production = {
+      INSTANCE_TYPE: 'production', CLERK_SECRET_KEY: `sk_live_${randomBytes(24).toString('hex')}`, TEST_MODE: 'true',
+      // Test-mode numbers never reach a provider; production still has to name one (nothing listens there).
+      SMS_PROVIDER: 'webhook', SMS_WEBHOOK_URL: 'http://127.0.0.1:9/sms', SMS_WEBHOOK_SECRET: randomBytes(24).toString('hex'),
+    };
+    t = await startTestServer({ PUBLIC_URL: `${app.origin}${CLERK_PROXY_PATH}`, ...(instance === 'production' ? production : {}) });
     app.proxyTo(`http://localhost:${(t.server.fapi.server.address() as AddressInfo).port}`);
     app.configure({ publishableKey: t.server.ctx.keys.publishableKey, proxyUrl: CLERK_PROXY_PATH });
   });
@@ -58,7 +70,7 @@ describe.skipIf(!haveChromium)('@clerk/ui components in Chromium', { timeout: 90
     if (DEBUG) page.on('pageerror', (e) => console.log('[pageerror]', String(e)));
     if (DEBUG) page.on('response', (r) => { if (r.url().includes(CLERK_PROXY_PATH)) console.log('[fapi]', r.status(), r.request().method(), new URL(r.url()).pathname, r.request().postData() ?? ''); });
     await page.goto(`${app.origin}/components`);
-    expect(await page.evaluate(() => (window as any).components.load())).toEqual({ loaded: true, signedIn: false, webdriver: false });
+    expect(await page.evaluate(() => (window as any).components.load())).toEqual({ loaded: true, signedIn: false, webdriver: false, instanceType: instance });
     return page;
   }
 
@@ -138,12 +150,16 @@ describe.skipIf(!haveChromium)('@clerk/ui components in Chromium', { timeout: 90
       await page.locator('input[type=tel]').first().fill(national);
       const sent = Date.now();
       await page.getByRole('button', { name: 'Continue' }).click();
-      await typeCode(page, await readCode(t, phone, sent));
+      const firstCode = await readCode(t, phone, sent);
+      // Any SMS from here on is the second step's: the first one was sent before.
+      const typedAt = Date.now();
+      await typeCode(page, firstCode);
+      return typedAt;
     };
-    await signInWithFirstFactor();
-    // The second step: another SMS to the number reserved for it.
-    since = Date.now();
-    const second = await readCode(t, phone, since);
+    const firstTyped = await signInWithFirstFactor();
+    // The second step: another SMS to the number reserved for it, once the component has asked for it.
+    await expect.poll(() => exchanges.some((e) => e.path.endsWith('/prepare_second_factor') && e.status === 200), { timeout: 10_000 }).toBe(true);
+    const second = await readCode(t, phone, firstTyped);
     await typeCode(page, second);
     expect((await signedInUser(page)).twoFactor).toBe(true);
     await call(page, 'unmount', 'SignIn');
