@@ -76,16 +76,22 @@ for (const instance of ['development', 'production'] as const) describe.skipIf(!
 
   const call = <T>(page: Page, name: string, arg?: unknown) => page.evaluate(([n, a]) => (window as any).components[n as string](a), [name, arg] as const) as Promise<T>;
   const signedInUser = async (page: Page) => {
-    await expect.poll(() => call<{ userId: string | null }>(page, 'state').then((s) => s.userId), { timeout: 10_000 }).not.toBeNull();
+    await expect.poll(() => call<{ userId: string | null }>(page, 'state').then((s) => s.userId), { timeout: 20_000 }).not.toBeNull();
     return call<{ userId: string; sessionId: string; twoFactor: boolean }>(page, 'state');
   };
   /** Types a code into the component's one-time-code field. */
   async function typeCode(page: Page, code: string): Promise<void> {
     const field = page.locator('input[autocomplete="one-time-code"]').first();
     await field.waitFor({ timeout: 10_000 });
-    await field.click();
-    await field.fill('');
-    await page.keyboard.type(code);
+    // After a wrong code the component clears and re-enables the field; on a busy machine that can
+    // take a moment, and keys typed before it are lost. Type again until the field holds the code.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      await field.click();
+      await field.fill('');
+      await page.keyboard.type(code);
+      if ((await field.inputValue().catch(() => code)) === code) return;
+      await page.waitForTimeout(300);
+    }
   }
   function expectNoServerFailures(exchanges: Exchange[], offSite: string[]): void {
     expect(exchanges.filter((e) => e.status === 404 || e.status >= 500), JSON.stringify(exchanges)).toEqual([]);
@@ -117,6 +123,8 @@ for (const instance of ['development', 'production'] as const) describe.skipIf(!
     const code = await readCode(t, phone, since);
     await typeCode(page, code === '000000' ? '111111' : '000000');
     await expect.poll(() => page.locator('#component').innerText(), { timeout: 10_000 }).toMatch(/incorrect/i);
+    // The wrong code was answered; the right one goes into the same field once the component re-enabled it.
+    await expect.poll(() => exchanges.filter((e) => e.path.endsWith('/attempt_first_factor')).length, { timeout: 10_000 }).toBe(1);
     await typeCode(page, code);
     expect((await signedInUser(page)).userId).toBe(signedUp.userId);
     expectNoServerFailures(exchanges, offSite);
