@@ -23,7 +23,7 @@ export function serveCommand(program: Command): void {
         // The secret key is printed only in development, where it was generated for this machine.
         config.instanceType === 'development' ? `  Secret key       ${ctx.keys.secretKey}` : '  Secret key       (from CLERK_SECRET_KEY)',
         // Every derived key (codes' HMAC, sealed SMS, signing key) comes from it: say where it lives.
-        config.secretKey === undefined ? '                   (generated, kept in clear in the database: a copy of it is a copy of every key)' : '',
+        ...(config.secretKey === undefined ? ['                   (generated, kept in clear in the database: a copy of it is a copy of every key)'] : []),
         config.instanceType === 'development' ? `  Dev SMS inbox    ${server.backendApiUrl}/v1/dev/sms_messages` : '',
         '',
         `  Account page     ${server.frontendApiUrl}${ACCOUNT_PAGE_PATH}${config.instanceType === 'development' ? '  (sign in as a demo user there)' : ''}`,
