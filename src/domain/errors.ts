@@ -92,6 +92,10 @@ export const errors = {
     new ClerkError(400, 'malformed_request', 'malformed request', why),
   bodyTooLarge: () =>
     new ClerkError(413, 'request_body_too_large', 'request body too large', 'The request body is too large.'),
+  headersTooLarge: () =>
+    new ClerkError(431, 'request_headers_too_large', 'request headers too large', 'The request headers are too large.'),
+  requestTimeout: () =>
+    new ClerkError(408, 'request_timeout', 'request timeout', 'The request was not received in time.'),
   unsupportedMediaType: () =>
     new ClerkError(415, 'unsupported_media_type', 'unsupported media type',
       'Send application/x-www-form-urlencoded or application/json.'),

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { ClerkError, errors } from '../domain/errors.js';
+import { apiHeaders } from './response-headers.js';
 
 // Every error leaves as a ClerkErrors body: never a framework default, never HTML, never a stack.
 
 /** The ClerkErrors body; `extra` adds fields a particular contract asks for beside it (health's status). */
-function clerkErrorBody(error: ClerkError, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function clerkErrorBody(error: ClerkError, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { ...extra, errors: [error.toJSON()], clerk_trace_id: randomBytes(16).toString('hex') };
 }
 
@@ -45,7 +46,11 @@ export function registerErrorHandlers(app: FastifyInstance): void {
   app.setNotFoundHandler((_request, reply) => sendClerkError(reply, errors.routeNotFound()));
 }
 
-/** Errors Fastify raises before routing (a bad URL, an over-long id): a 404 or 400 in Clerk's shape. */
+/**
+ * Errors Fastify raises before routing (a bad URL, an over-long id, no Host): a 404 or 400 in Clerk's
+ * shape. No hook runs for these, so the answer's usual headers are set here.
+ */
 export function frameworkErrors(error: FastifyError, _request: unknown, reply: FastifyReply): void {
+  reply.headers(apiHeaders());
   void sendClerkError(reply, error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? errors.resourceNotFound() : errors.bodyInvalid('The URL is not valid.'));
 }

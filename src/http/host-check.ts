@@ -18,6 +18,12 @@ export function hostName(header: string): string {
 }
 
 export function registerHostCheck(app: FastifyInstance, ctx: AppContext): void {
+  // HTTP/1.1 requires Host (RFC 9112 §3.2); HTTP/1.0 health probes often send none and still pass.
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.headers.host === undefined && request.raw.httpVersion === '1.1') {
+      return sendClerkError(reply, errors.bodyInvalid('The request has no Host header.'));
+    }
+  });
   if (ctx.config.instanceType !== 'development') return;
   const publicHost = ctx.config.publicUrl ? new URL(ctx.config.publicUrl).hostname.toLowerCase() : null;
   app.addHook('onRequest', async (request, reply) => {

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { fastifyOptions } from '../fastify-options.js';
+import { fastifyOptions, NODE_HTTP_OPTIONS } from '../fastify-options.js';
 import formBody from '@fastify/formbody';
 import type { AppContext } from '../../context.js';
 import { registerErrorHandlers } from '../errors.js';
@@ -26,7 +26,7 @@ export async function buildFapi(ctx: AppContext): Promise<FastifyInstance> {
   const app = Fastify({
     ...fastifyOptions(ctx, 'fapi'),
     trustProxy: ctx.config.trustProxy,
-    serverFactory: (handler) => createServer((req, res) => {
+    serverFactory: (handler) => createServer(NODE_HTTP_OPTIONS, (req, res) => {
       applyMethodOverride(req);
       handler(req, res);
     }),
