@@ -40,6 +40,7 @@ function shell({ title, script, noscript }) {
 
 const PAGES = {
   'account.html': { title: 'Phone numbers', script: 'account.js', noscript: 'This page needs JavaScript to manage your phone numbers.' },
+  'sign-in.html': { title: 'Sign in', script: 'sign-in.js', noscript: 'Signing in needs JavaScript.' },
   'inbox.html': { title: 'SMS inbox (development)', script: 'inbox.js', noscript: 'The inbox needs JavaScript to show messages live.' },
 };
 
@@ -58,6 +59,7 @@ export async function buildWeb({ outDir = join(root, 'dist', 'web') } = {}) {
     absWorkingDir: root,
     entryPoints: {
       account: join(web, 'account', 'main.tsx'),
+      'sign-in': join(web, 'sign-in', 'main.tsx'),
       inbox: join(web, 'inbox', 'main.tsx'),
       app: join(web, 'shared', 'app.css'),
     },

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { configWarnings, loadConfig } from '../config.js';
 import { startServer } from '../server.js';
-import { ACCOUNT_PAGE_PATH, INBOX_PAGE_PATH } from '../http/fapi/routes/pages.js';
+import { ACCOUNT_PAGE_PATH, INBOX_PAGE_PATH, SIGN_IN_PAGE_PATH } from '../http/fapi/routes/pages.js';
 
 // `phone-numbers serve`: both APIs and the outbox, with a start banner and graceful shutdown.
 
@@ -26,7 +26,8 @@ export function serveCommand(program: Command): void {
         ...(config.secretKey === undefined ? ['                   (generated, kept in clear in the database: a copy of it is a copy of every key)'] : []),
         config.instanceType === 'development' ? `  Dev SMS inbox    ${server.backendApiUrl}/v1/dev/sms_messages` : '',
         '',
-        `  Account page     ${server.frontendApiUrl}${ACCOUNT_PAGE_PATH}${config.instanceType === 'development' ? '  (sign in as a demo user there)' : ''}`,
+        `  Sign-in page     ${server.frontendApiUrl}${SIGN_IN_PAGE_PATH}`,
+        `  Account page     ${server.frontendApiUrl}${ACCOUNT_PAGE_PATH}${config.instanceType === 'development' ? '  (or sign in as a demo user there)' : ''}`,
         config.instanceType === 'development' ? `  SMS inbox page   ${server.frontendApiUrl}${INBOX_PAGE_PATH}` : '',
         '',
         config.instanceType === 'development' ? `  In another shell:  export CLERK_SECRET_KEY=${ctx.keys.secretKey}` : '',

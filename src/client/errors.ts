@@ -6,7 +6,8 @@ export interface ClerkApiErrorEntry {
   code: string;
   message: string;
   longMessage: string;
-  meta?: { paramName?: string };
+  /** paramName names the field; lockoutExpiresInSeconds comes with user_locked (null: only an administrator unlocks). */
+  meta?: { paramName?: string; lockoutExpiresInSeconds?: number | null };
 }
 
 export class ClerkApiError extends Error {
@@ -54,6 +55,8 @@ export function clerkApiErrorFrom(status: number, body: unknown, retryAfter: str
   const entries = body.errors.map((e): ClerkApiErrorEntry => {
     const entry: ClerkApiErrorEntry = { code: e.code, message: e.message, longMessage: e.long_message };
     if (e.meta?.param_name !== undefined) entry.meta = { paramName: e.meta.param_name };
+    const lockout = e.meta?.lockout_expires_in_seconds;
+    if (lockout === null || typeof lockout === 'number') entry.meta = { ...entry.meta, lockoutExpiresInSeconds: lockout };
     return entry;
   });
   return new ClerkApiError(status, entries, body.clerk_trace_id, retryAfterSeconds);

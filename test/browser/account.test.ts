@@ -4,7 +4,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { buildWeb } from '../../scripts/build-web.mjs';
-import { foreignRequests, launchChromium, recordedContext, type Recorded } from './browser.js';
+import { foreignRequests, launchChromium, recordedContext, until, type Recorded } from './browser.js';
 
 // The account page and the SMS inbox in real Chromium, clicked through as a person would: demo
 // sign-in, add a number, read its code in the inbox tab, verify, two-step, default, backup codes,
@@ -55,16 +55,6 @@ async function context(t: TestServer, options: Parameters<typeof recordedContext
   return recorded;
 }
 
-/** Waits for a condition the page reaches by itself (a countdown, a live update). */
-async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const row = (page: Page, e164: string): Locator => page.locator(`li.number[data-phone="${e164}"]`);
 

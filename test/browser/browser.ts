@@ -49,3 +49,14 @@ export async function recordedContext(browser: Browser, baseURL: string, options
 export function foreignRequests(requests: string[], ownOrigin: string): string[] {
   return requests.filter((url) => new URL(url).origin !== ownOrigin);
 }
+
+/** Waits for a condition the page reaches by itself (a countdown, a live update, a focus move). */
+export async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -66,6 +66,26 @@ describe('pages', () => {
     for (const [, url] of html.matchAll(/(?:src|href)="([^"]+)"/g)) expect(url).toMatch(/^\/(?!\/)|^#/);
   });
 
+  it('serves the sign-in page with the same headers and boot settings, in development and production', async () => {
+    for (const t of [dev, prod]) {
+      const response = await fetch(`${t.fapiUrl}/sign-in`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(response.headers.get('content-security-policy')).toBe("default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'");
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(response.headers.get('cache-control')).toBe('no-cache');
+      const html = await response.text();
+      expect(html).toContain('<script type="module" src="/assets/sign-in.js"></script>');
+      const boot = JSON.parse(/<script type="application\/json" id="boot">(.*?)<\/script>/s.exec(html)![1]!);
+      expect(boot).toMatchObject({ signInPath: '/sign-in', accountPath: '/account', development: t === dev });
+      for (const [, url] of html.matchAll(/(?:src|href)="([^"]+)"/g)) expect(url).toMatch(/^\/(?!\/)|^#/);
+      const script = await fetch(`${t.fapiUrl}/assets/sign-in.js`);
+      expect(script.status).toBe(200);
+      expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    }
+  });
+
   it('serves scripts and styles with their types, gzip on request, and 304 for a known ETag', async () => {
     const js = await fetch(`${dev.fapiUrl}/assets/account.js`, { headers: { 'accept-encoding': 'gzip' } });
     expect(js.status).toBe(200);

@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ClientResource, PhoneNumberResource, UserResource } from '../../src/client/index.js';
 import { ClerkApiError } from '../../src/client/index.js';
 import type { Boot } from '../shared/boot.js';
+import { useFocusAfterRender } from '../shared/hooks.js';
 import { displayPhone } from '../shared/phone.js';
 import { AddNumberForm } from './add-number.js';
 import { client, signInAsDemoUser, signOut } from './api.js';
@@ -40,18 +41,8 @@ export function App({ boot }: { boot: Boot }) {
   const [backupCodes, setBackupCodes] = useState<string[] | null>(null);
   const [removing, setRemoving] = useState<PhoneNumberResource | null>(null);
   const [signingIn, setSigningIn] = useState(false);
-  const focusNext = useRef<string | null>(null);
+  const focusNext = useFocusAfterRender();
 
-  // After a change re-renders the page, move focus somewhere that makes sense for what just happened.
-  useEffect(() => {
-    const selector = focusNext.current;
-    if (!selector) return;
-    const target = document.querySelector<HTMLElement>(selector);
-    if (target) {
-      target.focus();
-      focusNext.current = null;
-    }
-  });
 
   const announce = (text: string) => {
     // Cleared first, so the same words twice are still read out.
@@ -151,7 +142,7 @@ export function App({ boot }: { boot: Boot }) {
     } finally {
       setBusyId(null);
     }
-    focusNext.current = `#code-${number.id}`;
+    focusNext(`#code-${number.id}`);
   };
 
   const checkCode = async (number: PhoneNumberResource, code: string) => {
@@ -162,7 +153,7 @@ export function App({ boot }: { boot: Boot }) {
       syncFrom(client.lastClient, mine);
       setVerifying(null);
       announce(`${displayPhone(number.phone_number).formatted} is verified.`);
-      focusNext.current = `#number-${number.id}`;
+      focusNext(`#number-${number.id}`);
     } catch (error) {
       if (isSignedOut(error)) {
         setAuth({ status: 'signed-out', message: plainError(error, 'verify') });
@@ -178,7 +169,7 @@ export function App({ boot }: { boot: Boot }) {
         }
       }
       setVerifying((v) => (v && v.id === number.id ? { ...v, error: message } : v));
-      focusNext.current = `#code-${number.id}`;
+      focusNext(`#code-${number.id}`);
     } finally {
       setBusyId(null);
     }
@@ -190,26 +181,26 @@ export function App({ boot }: { boot: Boot }) {
     const shown = displayPhone(number.phone_number).formatted;
     if (updated.backup_codes && updated.backup_codes.length > 0) setBackupCodes(updated.backup_codes);
     announce(on ? `${shown} is now used for two-step verification.` : `${shown} is no longer used for two-step verification.`);
-    focusNext.current = `#number-${number.id}`;
+    focusNext(`#number-${number.id}`);
   };
 
   const makeDefault = async (number: PhoneNumberResource) => {
     const updated = await run(number.id, 'default', () => client.update(number.id, { defaultSecondFactor: true }));
     if (!updated) return;
     announce(`${displayPhone(number.phone_number).formatted} is now the default for two-step verification.`);
-    focusNext.current = `#number-${number.id}`;
+    focusNext(`#number-${number.id}`);
   };
 
   const remove = async (number: PhoneNumberResource) => {
     setRemoving(null);
     const done = await run(number.id, 'remove', () => client.delete(number.id));
     if (!done) {
-      focusNext.current = `#number-${number.id}`;
+      focusNext(`#number-${number.id}`);
       return;
     }
     if (verifying?.id === number.id) setVerifying(null);
     announce(`${displayPhone(number.phone_number).formatted} was removed.`);
-    focusNext.current = '#add-number-button';
+    focusNext('#add-number-button');
   };
 
   const demoSignIn = async () => {
@@ -217,7 +208,7 @@ export function App({ boot }: { boot: Boot }) {
     try {
       await signInAsDemoUser();
       await load();
-      focusNext.current = '#add-number-button';
+      focusNext('#add-number-button');
     } catch (error) {
       setAuth({ status: 'signed-out', message: plainError(error, 'sign-in') });
     } finally {
@@ -262,17 +253,16 @@ export function App({ boot }: { boot: Boot }) {
       <SingleCard boot={boot} status={status}>
         {auth.message && <p class="notice" role="alert">{auth.message}</p>}
         <p>Sign in to see and manage the phone numbers on your account.</p>
-        {boot.development ? (
+        <p><a class="button primary" id="sign-in-link" href={boot.signInPath}>Sign in with your phone</a></p>
+        {boot.development && (
           <>
-            <button type="button" class="button primary" onClick={demoSignIn} disabled={signingIn} aria-describedby="demo-help">
+            <button type="button" class="button" onClick={demoSignIn} disabled={signingIn} aria-describedby="demo-help">
               {signingIn ? 'Signing in…' : 'Sign in as a demo user'}
             </button>
             <p id="demo-help" class="muted small">
               Development only: creates a new demo user and signs this browser in with a one-time sign-in token.
             </p>
           </>
-        ) : (
-          <p class="muted">Sign in through {boot.appName}, then come back to this page.</p>
         )}
       </SingleCard>
     );
@@ -308,7 +298,7 @@ export function App({ boot }: { boot: Boot }) {
                     onVerify={() => sendCode(number, 'first')}
                     onResend={() => sendCode(number, 'again')}
                     onSubmitCode={(code) => checkCode(number, code)}
-                    onCancelVerify={() => { setVerifying(null); focusNext.current = `#number-${number.id}`; }}
+                    onCancelVerify={() => { setVerifying(null); focusNext(`#number-${number.id}`); }}
                     onReserve={(on) => reserve(number, on)}
                     onMakeDefault={() => makeDefault(number)}
                     onRemove={() => setRemoving(number)}
@@ -323,7 +313,7 @@ export function App({ boot }: { boot: Boot }) {
                 syncFrom(client.lastClient, ticket());
                 void sendCode(created, 'first');
               }}
-              onCancel={() => { setAdding(false); focusNext.current = '#add-number-button'; }}
+              onCancel={() => { setAdding(false); focusNext('#add-number-button'); }}
               onSignedOut={(message) => setAuth({ status: 'signed-out', message })}
             />
           ) : (
@@ -348,7 +338,7 @@ export function App({ boot }: { boot: Boot }) {
           )}
         </section>
       </main>
-      <ConfirmRemoveDialog number={removing} onCancel={() => { const n = removing; setRemoving(null); if (n) focusNext.current = `#remove-${n.id}`; }} onConfirm={remove} />
+      <ConfirmRemoveDialog number={removing} onCancel={() => { const n = removing; setRemoving(null); if (n) focusNext(`#remove-${n.id}`); }} onConfirm={remove} />
       <BackupCodesDialog codes={backupCodes} appName={boot.appName} onClose={() => { setBackupCodes(null); }} />
       {status}
     </>

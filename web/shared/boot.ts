@@ -7,6 +7,7 @@ export interface Boot {
   resendCooldownSeconds: number;
   otpMaxAttempts: number;
   accountPath: string;
+  signInPath: string;
   /** Null in production, where the inbox does not exist. */
   inboxPath: string | null;
 }

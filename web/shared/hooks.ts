@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 
 // Small hooks both pages use.
 
@@ -27,4 +27,24 @@ export function useTick(ms: number): number {
     return () => clearInterval(timer);
   }, [ms]);
   return tick;
+}
+
+/**
+ * Moves focus to `selector` once the page has re-rendered for the change that asked for it (and
+ * keeps asking on later renders until the element exists). The request is captured at render time:
+ * Preact runs a render's pending effects just before the next render, and an effect of a render made
+ * before the request would otherwise focus the element that is about to be replaced.
+ */
+export function useFocusAfterRender(): (selector: string) => void {
+  const pending = useRef<{ selector: string } | null>(null);
+  const seenAtRender = pending.current;
+  useEffect(() => {
+    if (!seenAtRender || pending.current !== seenAtRender) return;
+    const target = document.querySelector<HTMLElement>(seenAtRender.selector);
+    if (target) {
+      target.focus();
+      pending.current = null;
+    }
+  });
+  return (selector: string) => { pending.current = { selector }; };
 }

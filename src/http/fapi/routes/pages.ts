@@ -6,13 +6,14 @@ import { gzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.js';
 
-// The browser pages (the account page, and in development the SMS inbox), served from the bundle
+// The browser pages (the account page, the sign-in page, and in development the SMS inbox), served from the bundle
 // `npm run build` writes to dist/web. Files are read once at start and kept in memory.
 
 /** The same folder whether this module runs from src/ (tests) or dist/ (npm start). */
 const WEB_DIR = fileURLToPath(new URL('../../../../dist/web/', import.meta.url));
 
 export const ACCOUNT_PAGE_PATH = '/account';
+export const SIGN_IN_PAGE_PATH = '/sign-in';
 export const INBOX_PAGE_PATH = '/dev/inbox';
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -88,6 +89,7 @@ export function pageRoutes(app: FastifyInstance, ctx: AppContext): void {
     resendCooldownSeconds: ctx.config.smsResendCooldownSeconds,
     otpMaxAttempts: ctx.config.otpMaxAttempts,
     accountPath: ACCOUNT_PAGE_PATH,
+    signInPath: SIGN_IN_PAGE_PATH,
     inboxPath: development ? INBOX_PAGE_PATH : null,
   };
   const bootJson = JSON.stringify(boot).replace(/</g, '\\u003c');
@@ -101,6 +103,7 @@ export function pageRoutes(app: FastifyInstance, ctx: AppContext): void {
     });
   };
   page(ACCOUNT_PAGE_PATH, 'account.html');
+  page(SIGN_IN_PAGE_PATH, 'sign-in.html');
   if (development) page(INBOX_PAGE_PATH, 'inbox.html');
 
   app.get<{ Params: { name: string } }>('/assets/:name', async (request, reply) => {
