@@ -161,14 +161,14 @@ describe('account page and SMS inbox in Chromium', () => {
     expect(await codeInput.getAttribute('aria-invalid')).toBe('true');
     expect(await codeInput.inputValue()).toBe('');
 
-    // Asking again within the cooldown: the server's 429 and its Retry-After become the countdown,
-    // and the code already sent still works.
+    // After a reload, Verify offers the code already sent: no new SMS (no allowance spent).
     await page.reload();
     await first.getByRole('button', { name: 'Verify +1 202 555 2401' }).click();
-    await codeError.waitFor();
-    expect(await codeError.textContent()).toMatch(/^A code was sent recently\. Use that code, or send a new one in \d+ seconds\.$/);
-    expect(await resend.textContent()).toMatch(/^Resend code in \d+ s$/);
-    expect(await resend.isDisabled()).toBe(true);
+    await codeInput.waitFor();
+    expect(await first.locator('[id^="code-hint-"]').textContent()).toBe('We texted a 6-digit code to +1 202 555 2401 earlier. Enter it here, or send a new one.');
+    await focusArrives(page, await codeInput.getAttribute('id'));
+    expect(await codeError.count()).toBe(0);
+    expect(await inbox.locator('li.message[data-to="+12025552401"]').count()).toBe(1);
     await codeInput.fill(code);
     await first.locator('.badge', { hasText: /^Verified$/ }).waitFor();
     expect(await first.locator('.badge').allTextContents()).toEqual(['Primary', 'Verified']);
@@ -313,6 +313,73 @@ describe('account page and SMS inbox in Chromium', () => {
     expect(session.problems).toEqual([]);
   });
 
+  it('a pending number: adding it again opens its code; a resend refused because another tab just sent one is a notice whose countdown ticks', async (test) => {
+    if (!browser) return test.skip();
+    const t = await server(3);
+    const session = await context(t, { viewport: { width: 1100, height: 900 } });
+    const page = await session.newPage();
+    await signInAsDemo(page);
+    const e164 = '+12025552410';
+    const sent = async () => (await messagesTo(t, e164)).length;
+
+    await page.getByRole('button', { name: 'Add phone number' }).click();
+    await page.getByLabel('Phone number', { exact: true }).fill('+1 202 555 2410');
+    await page.keyboard.press('Enter');
+    const number = row(page, e164);
+    await number.getByLabel('Verification code').waitFor();
+    await until('the first code', async () => (await sent()) === 1);
+    await number.getByRole('button', { name: 'Cancel' }).click();
+
+    // Adding one's own pending number again is not "already in use": its code form opens, nothing is sent.
+    await page.getByRole('button', { name: 'Add phone number' }).click();
+    await page.getByLabel('Phone number', { exact: true }).fill('(202) 555-2410');
+    await page.keyboard.press('Enter');
+    const codeInput = number.getByLabel('Verification code');
+    await codeInput.waitFor();
+    expect(await number.locator('[id^="code-hint-"]').textContent()).toBe('We texted a 6-digit code to +1 202 555 2410 earlier. Enter it here, or send a new one.');
+    expect(await page.locator('#phone-number-error').count()).toBe(0);
+    await focusArrives(page, await codeInput.getAttribute('id'));
+    expect(await sent()).toBe(1);
+
+    // A second tab sends a new code the moment the cooldown allows; this tab's resend then gets 429.
+    const resend = number.locator('button[id^="resend-"]');
+    await until('Resend to be enabled', async () => (await resend.isEnabled()) && (await resend.textContent()) === 'Resend code');
+    const other = await session.newPage();
+    await other.goto('/account');
+    const otherRow = row(other, e164);
+    await otherRow.getByRole('button', { name: 'Verify +1 202 555 2410' }).click();
+    await until('the other tab\'s Resend', async () => (await otherRow.locator('button[id^="resend-"]').isEnabled()));
+    await otherRow.locator('button[id^="resend-"]').click();
+    await until('the second code', async () => (await sent()) === 2);
+
+    await page.bringToFront();
+    await resend.click();
+    const notice = number.locator('[id^="code-notice-"]');
+    await notice.waitFor();
+    // A notice, not an error: no alert role, no error style, and the number in it counts down.
+    expect(await notice.getAttribute('class')).toBe('notice small');
+    expect(await notice.getAttribute('role')).toBeNull();
+    expect(await number.locator('[id^="code-error-"]').count()).toBe(0);
+    const before = (await notice.textContent())!;
+    expect(before).toMatch(/^A code was sent recently\. Enter that code, or send a new one in \d+ s\.$/);
+    await until('the notice to tick', async () => (await notice.textContent()) !== before);
+    expect(await codeInput.getAttribute('aria-describedby')).toContain(await notice.getAttribute('id'));
+    expect(await sent()).toBe(2);
+
+    // The code the other tab sent verifies here.
+    await codeInput.fill((await latestMessage(t, e164))!.code!);
+    await number.locator('.badge', { hasText: /^Verified$/ }).waitFor();
+
+    // One's own verified number, added again: said as such.
+    await page.getByRole('button', { name: 'Add phone number' }).click();
+    await page.getByLabel('Phone number', { exact: true }).fill('+1 202 555 2410');
+    await page.keyboard.press('Enter');
+    const addError = page.locator('#phone-number-error');
+    await addError.waitFor();
+    expect(await addError.textContent()).toBe('This number is already on your account.');
+    expect(session.problems).toEqual([]);
+  });
+
   // Runs last in this file: every screenshot above has been rendered by now.
   it.skipIf(UPDATE_SCREENSHOTS)('leaves the tracked screenshots untouched unless UPDATE_SCREENSHOTS=1', () => {
     expect(screenshotTimes.size).toBeGreaterThan(0);
@@ -321,8 +388,13 @@ describe('account page and SMS inbox in Chromium', () => {
 });
 
 /** The newest message the development server sent to a number, over plain HTTP. */
-async function latestMessage(t: TestServer, e164: string): Promise<{ id: string; code: string | null } | null> {
+/** What the development SMS provider "sent" to one number, newest first. */
+async function messagesTo(t: TestServer, e164: string): Promise<{ id: string; code: string | null }[]> {
   const response = await fetch(`${t.fapiUrl}/v1/dev/sms_messages`);
   const messages = (await response.json()) as { id: string; to: string; code: string | null }[];
-  return messages.find((m) => m.to === e164) ?? null;
+  return messages.filter((m) => m.to === e164);
+}
+
+async function latestMessage(t: TestServer, e164: string): Promise<{ id: string; code: string | null } | null> {
+  return (await messagesTo(t, e164))[0] ?? null;
 }

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { CountryCode } from 'libphonenumber-js/min';
-import type { PhoneNumberResource } from '../../src/client/index.js';
+import { ClerkApiError, type PhoneNumberResource } from '../../src/client/index.js';
 import { countryOptions, defaultCountry, formatAsYouType, toInternational } from '../shared/phone.js';
 import { client } from './api.js';
 import { isSignedOut, plainError } from './messages.js';
@@ -10,11 +10,15 @@ import { isSignedOut, plainError } from './messages.js';
 
 interface Props {
   onAdded(number: PhoneNumberResource): void;
+  /** This user's own number with that value, if any: adding it again is not "in use by someone". */
+  findOwn(e164: string): PhoneNumberResource | undefined;
+  /** Adding a number of one's own that still waits for its code opens its verification instead. */
+  onOwnPending(number: PhoneNumberResource): void;
   onCancel(): void;
   onSignedOut(message: string): void;
 }
 
-export function AddNumberForm({ onAdded, onCancel, onSignedOut }: Props) {
+export function AddNumberForm({ onAdded, findOwn, onOwnPending, onCancel, onSignedOut }: Props) {
   const [country, setCountry] = useState<CountryCode>(defaultCountry);
   const [value, setValue] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -54,15 +58,21 @@ export function AddNumberForm({ onAdded, onCancel, onSignedOut }: Props) {
     }
     setBusy(true);
     setError(null);
+    const e164 = toInternational(value, country);
     try {
-      const created = await client.create(toInternational(value, country));
+      const created = await client.create(e164);
       onAdded(created);
     } catch (caught) {
       if (isSignedOut(caught)) {
         onSignedOut(plainError(caught, 'add'));
         return;
       }
-      setError(plainError(caught, 'add'));
+      const own = caught instanceof ClerkApiError && caught.code === 'form_identifier_exists' ? findOwn(e164) : undefined;
+      if (own && own.verification?.status !== 'verified') {
+        onOwnPending(own);
+        return;
+      }
+      setError(own ? 'This number is already on your account.' : plainError(caught, 'add'));
       setBusy(false);
       input.current?.focus();
     }

@@ -126,13 +126,13 @@ export function App({ boot }: { boot: Boot }) {
     try {
       await client.prepareVerification(number.id);
       syncFrom(client.lastClient, mine);
-      setVerifying({ id: number.id, resendAt: Date.now() + boot.resendCooldownSeconds * 1000, error: null });
+      setVerifying({ id: number.id, resendAt: Date.now() + boot.resendCooldownSeconds * 1000, error: null, note: null });
       announce(why === 'first' ? `We sent a verification code to ${shown}.` : `We sent a new code to ${shown}.`);
     } catch (error) {
       if (error instanceof ClerkApiError && error.code === 'too_many_requests') {
-        // Keep the form open: the code sent a moment ago still works.
+        // Keep the form open: the code sent a moment ago still works. Not an error: a notice whose countdown ticks.
         const wait = error.retryAfterSeconds ?? boot.resendCooldownSeconds;
-        setVerifying({ id: number.id, resendAt: Date.now() + wait * 1000, error: plainError(error, 'send') });
+        setVerifying({ id: number.id, resendAt: Date.now() + wait * 1000, error: null, note: 'sent-recently' });
       } else if (isSignedOut(error)) {
         setAuth({ status: 'signed-out', message: plainError(error, 'send') });
       } else {
@@ -142,6 +142,22 @@ export function App({ boot }: { boot: Boot }) {
     } finally {
       setBusyId(null);
     }
+    focusNext(`#code-${number.id}`);
+  };
+
+  /** Verify: a code still pending is offered first (no new SMS, no allowance spent); else one is sent. */
+  const openVerify = (number: PhoneNumberResource) => {
+    const pending = number.verification;
+    const live = pending?.status === 'unverified' && typeof pending.expire_at === 'number' && pending.expire_at > Date.now()
+      && (pending.attempts ?? 0) < boot.otpMaxAttempts;
+    if (!live) {
+      void sendCode(number, 'first');
+      return;
+    }
+    const sentAt = pending.expire_at! - boot.otpTtlSeconds * 1000;
+    setRowErrors(({ [number.id]: _dropped, ...rest }) => rest);
+    setVerifying({ id: number.id, resendAt: sentAt + boot.resendCooldownSeconds * 1000, error: null, note: 'sent-earlier' });
+    announce(`Enter the code we texted to ${displayPhone(number.phone_number).formatted} earlier, or send a new one.`);
     focusNext(`#code-${number.id}`);
   };
 
@@ -295,7 +311,7 @@ export function App({ boot }: { boot: Boot }) {
                     busy={busyId === number.id}
                     error={rowErrors[number.id] ?? null}
                     verifying={verifying?.id === number.id ? verifying : null}
-                    onVerify={() => sendCode(number, 'first')}
+                    onVerify={() => openVerify(number)}
                     onResend={() => sendCode(number, 'again')}
                     onSubmitCode={(code) => checkCode(number, code)}
                     onCancelVerify={() => { setVerifying(null); focusNext(`#number-${number.id}`); }}
@@ -312,6 +328,11 @@ export function App({ boot }: { boot: Boot }) {
                 setAdding(false);
                 syncFrom(client.lastClient, ticket());
                 void sendCode(created, 'first');
+              }}
+              findOwn={(e164) => numbers.find((n) => n.phone_number === e164)}
+              onOwnPending={(number) => {
+                setAdding(false);
+                openVerify(number);
               }}
               onCancel={() => { setAdding(false); focusNext('#add-number-button'); }}
               onSignedOut={(message) => setAuth({ status: 'signed-out', message })}

@@ -11,6 +11,11 @@ export interface VerifyState {
   /** When the server will take a resend (ms since epoch). */
   resendAt: number;
   error: string | null;
+  /**
+   * sent-earlier: the form opened on a code that is still pending (nothing new was sent);
+   * sent-recently: a resend was refused (429) because a code went out moments ago.
+   */
+  note: 'sent-earlier' | 'sent-recently' | null;
 }
 
 interface RowProps {
@@ -124,7 +129,7 @@ function VerifyForm({ number, formatted, state, busy, onSubmit, onResend, onCanc
   const input = useRef<HTMLInputElement>(null);
   const secondsLeft = useSecondsLeft(state.resendAt);
   const id = number.id;
-  const described = [`code-hint-${id}`, state.error ? `code-error-${id}` : null].filter(Boolean).join(' ');
+  const described = [`code-hint-${id}`, state.error ? `code-error-${id}` : null, state.note === 'sent-recently' ? `code-notice-${id}` : null].filter(Boolean).join(' ');
 
   useEffect(() => { input.current?.focus(); }, []);
   // A wrong code is cleared, so the next one can be typed straight away.
@@ -150,7 +155,9 @@ function VerifyForm({ number, formatted, state, busy, onSubmit, onResend, onCanc
       }}
     >
       <p id={`code-hint-${id}`} class="muted small">
-        We texted a {CODE_LENGTH}-digit code to {formatted}. Enter it here.
+        {state.note === 'sent-earlier'
+          ? <>We texted a {CODE_LENGTH}-digit code to {formatted} earlier. Enter it here, or send a new one.</>
+          : <>We texted a {CODE_LENGTH}-digit code to {formatted}. Enter it here.</>}
       </p>
       <label for={`code-${id}`} class="label">Verification code</label>
       <input
@@ -175,6 +182,13 @@ function VerifyForm({ number, formatted, state, busy, onSubmit, onResend, onCanc
         }}
       />
       {state.error && <p class="field-error" role="alert" id={`code-error-${id}`}>{state.error}</p>}
+      {state.note === 'sent-recently' && (
+        <p class="notice small" id={`code-notice-${id}`}>
+          {secondsLeft > 0
+            ? <>A code was sent recently. Enter that code, or send a new one in <span class="countdown">{secondsLeft}</span> s.</>
+            : 'You can send a new code now.'}
+        </p>
+      )}
       <div class="actions">
         <button type="submit" class="button primary small" disabled={busy}>{busy ? 'Checking…' : 'Verify code'}</button>
         <button type="button" class="button small" id={`resend-${id}`} onClick={onResend} disabled={busy || secondsLeft > 0}>

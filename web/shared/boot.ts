@@ -6,6 +6,8 @@ export interface Boot {
   /** How long the server makes a number wait between two codes (SMS_RESEND_COOLDOWN_SECONDS). */
   resendCooldownSeconds: number;
   otpMaxAttempts: number;
+  /** How long a code lives: with expire_at it tells when a pending code was sent. */
+  otpTtlSeconds: number;
   accountPath: string;
   signInPath: string;
   /** Null in production, where the inbox does not exist. */

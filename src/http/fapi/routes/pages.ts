@@ -88,6 +88,7 @@ export function pageRoutes(app: FastifyInstance, ctx: AppContext): void {
     development,
     resendCooldownSeconds: ctx.config.smsResendCooldownSeconds,
     otpMaxAttempts: ctx.config.otpMaxAttempts,
+    otpTtlSeconds: ctx.config.otpTtlSeconds,
     accountPath: ACCOUNT_PAGE_PATH,
     signInPath: SIGN_IN_PAGE_PATH,
     inboxPath: development ? INBOX_PAGE_PATH : null,
