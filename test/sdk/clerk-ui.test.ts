@@ -10,7 +10,7 @@ import { CLERK_PROXY_PATH, startAppServer, type AppServer } from './app-server.j
 // Clerk's prebuilt components, @clerk/ui 1.36 handed to @clerk/clerk-js 6.40, both unmodified and
 // served from node_modules, in Debian's Chromium against the real server: <SignUp/> with a new
 // phone number and its SMS code, <SignIn/> with that number, a wrong code, two-step verification
-// by SMS and by a backup code, and <UserProfile/>. Every Frontend API answer is recorded: a 404 or
+// by SMS and by a backup code, and <UserProfile/> (add, verify, two-step, default, primary, remove). Every Frontend API answer is recorded: a 404 or
 // a 5xx from our server fails the test, and so does any request that leaves this machine.
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -93,6 +93,19 @@ for (const instance of ['development', 'production'] as const) describe.skipIf(!
       await page.waitForTimeout(300);
     }
   }
+  const shown = (national: string) => `+1 (${national.slice(0, 3)}) ${national.slice(3, 6)}-${national.slice(6)}`;
+  /** In a mounted <UserProfile/>: Security, "Add two-step verification", SMS code, this number; the backup codes it shows. */
+  async function addSmsTwoStep(page: Page, national: string): Promise<string[]> {
+    const component = page.locator('#component');
+    await page.getByText(/^security$/i).first().click();
+    await component.getByText('Add two-step verification', { exact: true }).click();
+    await page.locator('[role=menuitem]#phone_code').click();
+    await component.getByRole('button', { name: new RegExp(shown(national).replace(/[()+]/g, '\\$&')) }).click();
+    await expect.poll(() => component.innerText(), { timeout: 10_000 }).toContain('SMS code verification enabled');
+    const codes = (await component.innerText()).match(/^[a-z2-9]{8}$/gm) ?? [];
+    await component.getByRole('button', { name: 'Finish' }).click();
+    return codes;
+  }
   function expectNoServerFailures(exchanges: Exchange[], offSite: string[]): void {
     expect(exchanges.filter((e) => e.status === 404 || e.status >= 500), JSON.stringify(exchanges)).toEqual([]);
     expect(offSite).toEqual([]);
@@ -144,13 +157,11 @@ for (const instance of ['development', 'production'] as const) describe.skipIf(!
     await typeCode(page, await readCode(t, phone, since));
     await signedInUser(page);
     await call(page, 'unmount', 'SignUp');
-    // Two-step on through clerk-js's own API; the backup codes come back this once.
-    const backupCodes = await page.evaluate(async () => {
-      const number = (window as any).Clerk.user.phoneNumbers[0];
-      const reserved = await number.setReservedForSecondFactor({ reserved: true });
-      return reserved.backupCodes as string[];
-    });
+    // Two-step on in <UserProfile/>; the backup codes are shown this once.
+    await call(page, 'mount', 'UserProfile');
+    const backupCodes = await addSmsTwoStep(page, national);
     expect(backupCodes).toHaveLength(10);
+    await call(page, 'unmount', 'UserProfile');
     await call(page, 'signOut');
 
     const signInWithFirstFactor = async () => {
@@ -180,6 +191,78 @@ for (const instance of ['development', 'production'] as const) describe.skipIf(!
     await page.locator('#component input').first().fill(backupCodes[0]!);
     await page.getByRole('button', { name: 'Continue' }).click();
     expect((await signedInUser(page)).twoFactor).toBe(true);
+    expectNoServerFailures(exchanges, offSite);
+  });
+
+  it('<UserProfile/>: adds a number and verifies it, turns on two-step with it (backup codes shown once), makes another the default, sets a primary, removes one', async () => {
+    const exchanges: Exchange[] = [];
+    const offSite: string[] = [];
+    const page = await openPage(exchanges, offSite);
+    const firstNational = realPhone();
+    await call(page, 'mount', 'SignUp');
+    await page.locator('input[type=tel]').first().fill(firstNational);
+    let since = Date.now();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await typeCode(page, await readCode(t, `+1${firstNational}`, since));
+    const { userId } = await signedInUser(page);
+    await call(page, 'unmount', 'SignUp');
+    await call(page, 'mount', 'UserProfile');
+    const component = page.locator('#component');
+    /** The server's own view of the user, through the Backend API. */
+    const stored = async () => {
+      const response = await fetch(`${t.bapiUrl}/v1/users/${userId}`, { headers: { authorization: `Bearer ${t.secretKey}` } });
+      const user = (await response.json()) as { primary_phone_number_id: string; two_factor_enabled: boolean; backup_code_enabled: boolean; phone_numbers: { id: string; phone_number: string; verification: { status: string } | null; reserved_for_second_factor: boolean; default_second_factor: boolean }[] };
+      const byNumber = (national: string) => user.phone_numbers.find((n) => n.phone_number === `+1${national}`);
+      return { user, byNumber };
+    };
+    /** Opens the "..." menu of the row that shows `text` (the innermost element holding it, then its nearest menu button). */
+    const openMenuOf = async (text: string) => {
+      const holder = `//*[contains(normalize-space(.), "${text}") and not(.//*[contains(normalize-space(.), "${text}")])]`;
+      await component.locator(`xpath=${holder}/ancestor-or-self::*[.//button[@aria-label="Open menu"]][1]//button[@aria-label="Open menu"]`).first().click();
+      return page.locator('[role=menu]');
+    };
+    await expect.poll(() => component.innerText(), { timeout: 10_000 }).toContain(shown(firstNational));
+
+    // Add a second number on the profile page and verify it with its code.
+    await component.getByText('Add phone number', { exact: true }).click();
+    const secondNational = realPhone();
+    await page.locator('#phoneNumber-field').fill(secondNational);
+    since = Date.now();
+    await component.getByRole('button', { name: 'Add', exact: true }).click();
+    await expect.poll(() => component.innerText(), { timeout: 10_000 }).toContain(`Enter the verification code sent to +1${secondNational}`);
+    await typeCode(page, await readCode(t, `+1${secondNational}`, since));
+    await expect.poll(async () => (await stored()).byNumber(secondNational)?.verification?.status, { timeout: 10_000 }).toBe('verified');
+    await expect.poll(() => component.innerText(), { timeout: 10_000 }).not.toMatch(/Unverified/);
+
+    // Security: two-step by SMS with the second number; the backup codes are shown this once.
+    const codes = await addSmsTwoStep(page, secondNational);
+    expect(codes).toHaveLength(10);
+    const afterFirst = await stored();
+    expect(afterFirst.user.two_factor_enabled).toBe(true);
+    expect(afterFirst.user.backup_code_enabled).toBe(true);
+    expect(afterFirst.byNumber(secondNational)).toMatchObject({ reserved_for_second_factor: true, default_second_factor: true });
+
+    // The first number too (no new backup codes), then make it the default.
+    expect(await addSmsTwoStep(page, firstNational)).toEqual([]);
+    await expect.poll(async () => (await stored()).byNumber(firstNational)?.reserved_for_second_factor, { timeout: 10_000 }).toBe(true);
+    const menu = await openMenuOf(`SMS Code ${shown(firstNational)}`);
+    await menu.getByText('Set as default').click();
+    await expect.poll(async () => (await stored()).byNumber(firstNational)?.default_second_factor, { timeout: 10_000 }).toBe(true);
+    expect((await stored()).byNumber(secondNational)?.default_second_factor).toBe(false);
+
+    // Profile: the second number becomes primary, then the first is removed (confirmed in the form).
+    await page.getByText(/^profile$/i).first().click();
+    await expect.poll(() => component.innerText(), { timeout: 10_000 }).toContain(shown(secondNational));
+    await (await openMenuOf(shown(secondNational))).getByText('Set as primary').click();
+    await expect.poll(async () => { const s = await stored(); return s.user.primary_phone_number_id === s.byNumber(secondNational)?.id; }, { timeout: 10_000 }).toBe(true);
+    await (await openMenuOf(shown(firstNational))).getByText('Remove phone number').click();
+    await component.getByRole('button', { name: 'Remove', exact: true }).click();
+    await expect.poll(async () => (await stored()).byNumber(firstNational), { timeout: 10_000 }).toBeUndefined();
+    await expect.poll(() => component.innerText(), { timeout: 10_000 }).not.toContain(shown(firstNational));
+    // The remaining reserved number is the default again; two-step stays on.
+    const end = await stored();
+    expect(end.user.two_factor_enabled).toBe(true);
+    expect(end.byNumber(secondNational)).toMatchObject({ reserved_for_second_factor: true, default_second_factor: true });
     expectNoServerFailures(exchanges, offSite);
   });
 
