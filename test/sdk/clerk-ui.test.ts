@@ -106,6 +106,15 @@ for (const instance of ['development', 'production'] as const) describe.skipIf(!
     await component.getByRole('button', { name: 'Finish' }).click();
     return codes;
   }
+  /** <SignUp/> with a new number and the code texted to it; the component is left mounted. */
+  async function signUpWithComponent(page: Page, national: string): Promise<{ userId: string; sessionId: string; twoFactor: boolean }> {
+    await call(page, 'mount', 'SignUp');
+    await page.locator('input[type=tel]').first().fill(national);
+    const since = Date.now();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await typeCode(page, await readCode(t, `+1${national}`, since));
+    return signedInUser(page);
+  }
   function expectNoServerFailures(exchanges: Exchange[], offSite: string[]): void {
     expect(exchanges.filter((e) => e.status === 404 || e.status >= 500), JSON.stringify(exchanges)).toEqual([]);
     expect(offSite).toEqual([]);
@@ -150,12 +159,7 @@ for (const instance of ['development', 'production'] as const) describe.skipIf(!
     const page = await openPage(exchanges, offSite);
     const national = realPhone();
     const phone = `+1${national}`;
-    await call(page, 'mount', 'SignUp');
-    await page.locator('input[type=tel]').first().fill(national);
-    let since = Date.now();
-    await page.getByRole('button', { name: 'Continue' }).click();
-    await typeCode(page, await readCode(t, phone, since));
-    await signedInUser(page);
+    await signUpWithComponent(page, national);
     await call(page, 'unmount', 'SignUp');
     // Two-step on in <UserProfile/>; the backup codes are shown this once.
     await call(page, 'mount', 'UserProfile');
@@ -199,12 +203,7 @@ for (const instance of ['development', 'production'] as const) describe.skipIf(!
     const offSite: string[] = [];
     const page = await openPage(exchanges, offSite);
     const firstNational = realPhone();
-    await call(page, 'mount', 'SignUp');
-    await page.locator('input[type=tel]').first().fill(firstNational);
-    let since = Date.now();
-    await page.getByRole('button', { name: 'Continue' }).click();
-    await typeCode(page, await readCode(t, `+1${firstNational}`, since));
-    const { userId } = await signedInUser(page);
+    const { userId } = await signUpWithComponent(page, firstNational);
     await call(page, 'unmount', 'SignUp');
     await call(page, 'mount', 'UserProfile');
     const component = page.locator('#component');
@@ -227,7 +226,7 @@ for (const instance of ['development', 'production'] as const) describe.skipIf(!
     await component.getByText('Add phone number', { exact: true }).click();
     const secondNational = realPhone();
     await page.locator('#phoneNumber-field').fill(secondNational);
-    since = Date.now();
+    const since = Date.now();
     await component.getByRole('button', { name: 'Add', exact: true }).click();
     await expect.poll(() => component.innerText(), { timeout: 10_000 }).toContain(`Enter the verification code sent to +1${secondNational}`);
     await typeCode(page, await readCode(t, `+1${secondNational}`, since));
@@ -270,14 +269,7 @@ for (const instance of ['development', 'production'] as const) describe.skipIf(!
     const exchanges: Exchange[] = [];
     const offSite: string[] = [];
     const page = await openPage(exchanges, offSite);
-    const national = realPhone();
-    await call(page, 'mount', 'SignUp');
-    await page.locator('input[type=tel]').first().fill(national);
-    const since = Date.now();
-    await page.getByRole('button', { name: 'Continue' }).click();
-    await typeCode(page, await readCode(t, `+1${national}`, since));
-    await signedInUser(page);
-
+    await signUpWithComponent(page, realPhone());
     await call(page, 'mount', 'UserProfile');
     await expect.poll(() => page.locator('#component').innerText(), { timeout: 10_000 }).toMatch(/\+1 \(?\d{3}/);
     await page.getByText(/^security$/i).first().click();
