@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import type { ClerkError } from '../domain/errors.js';
 import { errors } from '../domain/errors.js';
 import { clerkErrorBody } from './errors.js';
+import { newRequestId } from './observe.js';
 import { apiHeaders } from './response-headers.js';
 
 // Requests Node's HTTP parser refuses before Fastify sees them (headers over 16 KiB, a NUL byte, a
@@ -27,9 +28,11 @@ export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket)
     return;
   }
   const clerkError = clerkErrorFor(error);
-  const body = JSON.stringify(clerkErrorBody(clerkError));
+  // Fastify made no request for this one, so no id either: a new one, in the header and the body alike.
+  const requestId = newRequestId();
+  const body = JSON.stringify(clerkErrorBody(clerkError, requestId));
   const headers = {
-    ...apiHeaders(),
+    ...apiHeaders(requestId),
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': String(Buffer.byteLength(body)),
     Connection: 'close',

@@ -1,18 +1,22 @@
-import { randomBytes } from 'node:crypto';
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { performance } from 'node:perf_hooks';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ClerkError, errors } from '../domain/errors.js';
+import { recordAnswer } from './observe.js';
 import { apiHeaders } from './response-headers.js';
 
 // Every error leaves as a ClerkErrors body: never a framework default, never HTML, never a stack.
 
-/** The ClerkErrors body; `extra` adds fields a particular contract asks for beside it (health's status). */
-export function clerkErrorBody(error: ClerkError, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { ...extra, errors: [error.toJSON()], clerk_trace_id: randomBytes(16).toString('hex') };
+/**
+ * The ClerkErrors body. Its clerk_trace_id is the request's id (the X-Request-Id answer header, on
+ * every log line of the request); `extra` adds fields a particular contract asks for beside it (health's status).
+ */
+export function clerkErrorBody(error: ClerkError, requestId: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { ...extra, errors: [error.toJSON()], clerk_trace_id: requestId };
 }
 
 export function sendClerkError(reply: FastifyReply, error: ClerkError, extra: Record<string, unknown> = {}): FastifyReply {
   if (error.retryAfterSeconds !== undefined) reply.header('Retry-After', String(error.retryAfterSeconds));
-  return reply.status(error.status).type('application/json; charset=utf-8').send(clerkErrorBody(error, extra));
+  return reply.status(error.status).type('application/json; charset=utf-8').send(clerkErrorBody(error, reply.request.id, extra));
 }
 
 /** Fastify's own request errors (bad JSON, body too large, wrong media type) as Clerk errors. */
@@ -48,9 +52,11 @@ export function registerErrorHandlers(app: FastifyInstance): void {
 
 /**
  * Errors Fastify raises before routing (a bad URL, an over-long id, no Host): a 404 or 400 in Clerk's
- * shape. No hook runs for these, so the answer's usual headers are set here.
+ * shape. No hook runs for these, so the answer's usual headers and its access-log line are done here.
  */
-export function frameworkErrors(error: FastifyError, _request: unknown, reply: FastifyReply): void {
-  reply.headers(apiHeaders());
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const start = performance.now();
+  reply.raw.once('finish', () => recordAnswer(request, reply, performance.now() - start));
+  reply.headers(apiHeaders(request.id));
   void sendClerkError(reply, error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? errors.resourceNotFound() : errors.bodyInvalid('The URL is not valid.'));
 }

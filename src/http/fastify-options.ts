@@ -3,9 +3,10 @@ import { LogController, type FastifyBaseLogger, type FastifyHttpOptions } from '
 import type { AppContext } from '../context.js';
 import { frameworkErrors } from './errors.js';
 import { clientErrorHandler } from './client-errors.js';
+import { requestIdGenerator } from './observe.js';
 
-// What both APIs share in Fastify's options: our logger, body limit, and routing that forgives
-// trailing slashes (clerk-js sends `/v1/me/phone_numbers/`).
+// What both APIs share in Fastify's options: our logger, request ids, body limit, and routing that
+// forgives trailing slashes (clerk-js sends `/v1/me/phone_numbers/`).
 
 /**
  * Node answers an HTTP/1.1 request without Host with an empty 400 of its own; let it through so the
@@ -14,10 +15,14 @@ import { clientErrorHandler } from './client-errors.js';
 export const NODE_HTTP_OPTIONS = { requireHostHeader: false } as const;
 
 export function fastifyOptions(ctx: AppContext, api: 'fapi' | 'bapi'): FastifyHttpOptions<Server> {
-  const verbose = ctx.config.logLevel === 'debug' || ctx.config.logLevel === 'trace';
   return {
     loggerInstance: ctx.log.child({ api }) as FastifyBaseLogger,
-    logController: new LogController({ disableRequestLogging: !verbose }),
+    // Fastify's own two lines per request (which log the URL with its query) give way to our one
+    // access line (observe.ts); every line of a request carries its id as `request_id`.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
+    genReqId: requestIdGenerator(ctx.config.trustProxy),
+    // The header is read by genReqId, which checks it; Fastify would take any value as it came.
+    requestIdHeader: false,
     bodyLimit: ctx.config.bodyLimitBytes,
     frameworkErrors,
     clientErrorHandler,

@@ -22,7 +22,7 @@ const requests: Record<string, string> = {
 
 describe.each([['FAPI', () => t.fapiUrl], ['BAPI', () => t.bapiUrl]])('%s before routing', (_api, baseUrl) => {
   for (const [name, request] of Object.entries(requests)) {
-    it(`${name}: a 4xx ClerkErrors body, no-store and nosniff`, async () => {
+    it(`${name}: a 4xx ClerkErrors body, no-store, nosniff and X-Request-Id`, async () => {
       const reply = await rawRequest(baseUrl(), request);
       expect(reply.status).toBeGreaterThanOrEqual(400);
       expect(reply.status).toBeLessThan(500);
@@ -30,6 +30,9 @@ describe.each([['FAPI', () => t.fapiUrl], ['BAPI', () => t.bapiUrl]])('%s before
       expect(isClerkErrors(reply.body), reply.body).toBe(true);
       expect(reply.headers['x-content-type-options']).toBe('nosniff');
       expect(reply.headers['cache-control']).toBe('no-store');
+      // Traceable like every answer: the id in the header is the body's clerk_trace_id.
+      expect(reply.headers['x-request-id']).toMatch(/^[0-9a-f]{32}$/);
+      expect(JSON.parse(reply.body).clerk_trace_id).toBe(reply.headers['x-request-id']);
     });
   }
 });

@@ -7,6 +7,7 @@ import { registerErrorHandlers } from '../errors.js';
 import { registerResponseHeaders } from '../response-headers.js';
 import { registerHostCheck } from '../host-check.js';
 import { healthRoute } from '../health.js';
+import { registerAnswerRecording } from '../observe.js';
 import { userRoutes } from './routes/users.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { devRoutes } from './routes/dev.js';
@@ -42,6 +43,7 @@ export async function buildBapi(ctx: AppContext): Promise<FastifyInstance> {
   const app = Fastify(fastifyOptions(ctx, 'bapi'));
   registerErrorHandlers(app);
   registerResponseHeaders(app);
+  registerAnswerRecording(app);
   registerHostCheck(app, ctx);
   speakClerkBackendJson(app);
   app.addHook('onRequest', async (request) => {

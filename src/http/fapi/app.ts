@@ -8,6 +8,7 @@ import { registerResponseHeaders } from '../response-headers.js';
 import { registerHostCheck } from '../host-check.js';
 import { healthRoute } from '../health.js';
 import { applyMethodOverride } from '../method-override.js';
+import { registerAnswerRecording } from '../observe.js';
 import { registerBrowserSecurity } from './browser-security.js';
 import { clientRoutes } from './routes/client.js';
 import { devBrowserRoutes } from './routes/dev-browser.js';
@@ -33,6 +34,7 @@ export async function buildFapi(ctx: AppContext): Promise<FastifyInstance> {
   });
   registerErrorHandlers(app);
   registerResponseHeaders(app);
+  registerAnswerRecording(app);
   registerHostCheck(app, ctx);
   registerBrowserSecurity(app, ctx);
   await app.register(formBody, { bodyLimit: ctx.config.bodyLimitBytes });

@@ -38,7 +38,7 @@ export function registerBrowserSecurity(app: FastifyInstance, ctx: AppContext): 
     if (crossOriginAllowed) {
       reply.header('Access-Control-Allow-Origin', origin);
       reply.header('Access-Control-Allow-Credentials', 'true');
-      reply.header('Access-Control-Expose-Headers', 'Retry-After, Authorization');
+      reply.header('Access-Control-Expose-Headers', 'Retry-After, Authorization, X-Request-Id');
     }
     if (request.method === 'OPTIONS') {
       if (!crossOriginAllowed) throw errors.originInvalid();

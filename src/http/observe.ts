@@ -1,0 +1,41 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+// What ties an answer to its logs: every request has an id, sent back as X-Request-Id, given as the
+// error body's clerk_trace_id, and bound to each log line of the request (Fastify's child logger).
+// Each answer then writes one access-log line, by route pattern: never the raw URL, whose path and
+// query can hold ids, numbers and dev-browser tokens.
+
+/** What a trusted proxy's X-Request-Id may look like to be kept; anything else is replaced. */
+const SANE_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** The route label of a request no route matched. */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+export function newRequestId(): string {
+  return randomBytes(16).toString('hex');
+}
+
+/** Fastify's genReqId: the proxy's id when the proxy is trusted and the id is sane, else a new one. */
+export function requestIdGenerator(trustProxy: boolean): (req: IncomingMessage) => string {
+  return (req) => {
+    const given = req.headers['x-request-id'];
+    return trustProxy && typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : newRequestId();
+  };
+}
+
+function routeOf(request: FastifyRequest): string {
+  return request.is404 ? UNMATCHED_ROUTE : request.routeOptions.url ?? UNMATCHED_ROUTE;
+}
+
+/** One answered request: its access-log line (the request id and the API come from the request's logger). */
+export function recordAnswer(request: FastifyRequest, reply: FastifyReply, durationMs: number): void {
+  const route = routeOf(request);
+  const status = reply.statusCode;
+  request.log.info({ method: request.method, route, status, duration_ms: Math.round(durationMs * 10) / 10 }, 'request');
+}
+
+export function registerAnswerRecording(app: FastifyInstance): void {
+  app.addHook('onResponse', async (request, reply) => recordAnswer(request, reply, reply.elapsedTime));
+}
