@@ -51,8 +51,16 @@ export interface Config {
   jwtPrivateKey: string | undefined;
   sessionLifetimeSeconds: number;
   logLevel: string;
-  /** Believe X-Forwarded-For (only behind a proxy you run): rate limits key on the client IP. */
+  /**
+   * Believe the proxy in front (only one you run): X-Forwarded-For gives the client IP the rate limits
+   * key on, and a sane X-Request-Id is kept as the request's id.
+   */
   trustProxy: boolean;
+  /**
+   * Bearer token for GET /metrics on the Backend API. Unset: /metrics is open while the Backend API
+   * listens on loopback, and refused (401) on any other address, so metrics never reach a network by accident.
+   */
+  metricsToken: string | undefined;
   bodyLimitBytes: number;
   /** Run the outbox worker in this process (off for one-shot CLI commands and some tests). */
   outboxWorker: boolean;
@@ -179,6 +187,19 @@ function jwtPrivateKey(env: Env): string | undefined {
   return key.export({ format: 'pem', type: 'pkcs8' }).toString();
 }
 
+function metricsToken(env: Env): string | undefined {
+  const raw = text(env, 'METRICS_TOKEN');
+  if (raw === undefined) return undefined;
+  // The value is not repeated: it is a credential.
+  if (!/^[\x21-\x7e]{16,200}$/.test(raw)) throw new ConfigError('METRICS_TOKEN', 'expected 16 to 200 printable characters without spaces');
+  return raw;
+}
+
+/** A listening address only this machine reaches. */
+export function isLoopbackHost(host: string): boolean {
+  return /^(localhost|127(\.\d{1,3}){3}|::1|\[::1\])$/i.test(host.trim());
+}
+
 function databaseUrl(env: Env): string {
   const raw = text(env, 'DATABASE_URL') ?? 'sqlite:./data/phone-numbers.db';
   if (raw.startsWith('sqlite:') || raw.startsWith('postgres://') || raw.startsWith('postgresql://')) return raw;
@@ -266,6 +287,7 @@ export function loadConfig(env: Env = process.env): Config {
     allowedOrigins: (text(env, 'ALLOWED_ORIGINS') ?? '').split(',').map((o) => o.trim().replace(/\/+$/, '')).filter(Boolean),
     sessionLifetimeSeconds: check(() => integer(env, 'SESSION_LIFETIME_SECONDS', 7 * 86_400, 60, 365 * 86_400)),
     trustProxy: check(() => boolean(env, 'TRUST_PROXY', false)),
+    metricsToken: check(() => metricsToken(env)),
     logLevel: text(env, 'LOG_LEVEL') ?? (env.NODE_ENV === 'test' ? 'silent' : 'info'),
     bodyLimitBytes: check(() => integer(env, 'BODY_LIMIT_BYTES', 16 * 1024, 1024, 10 * 1024 * 1024)),
     outboxWorker: check(() => boolean(env, 'OUTBOX_WORKER', true)),

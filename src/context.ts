@@ -9,6 +9,7 @@ import { OutboxWorker } from './sms/outbox.js';
 import { createAbuseGuard, type AbuseGuard } from './abuse/guard.js';
 import { SessionTokens } from './tokens/session-tokens.js';
 import { loadSigningKey } from './tokens/signing-key.js';
+import { Metrics } from './metrics.js';
 
 // Everything a request handler needs, built once at start: config, database, keys, logger, outbox.
 
@@ -23,6 +24,8 @@ export interface AppContext {
   database: DatabaseHandle;
   keys: InstanceKeys;
   log: Logger;
+  /** This server's Prometheus registry and the counters every layer adds to. */
+  metrics: Metrics;
   outbox: OutboxWorker;
   abuse: AbuseGuard;
   /** Signs session tokens (RS256) and serves the public key as JWKS. */
@@ -46,7 +49,8 @@ async function resolveSecretKey(config: Config, database: DatabaseHandle): Promi
 
 export async function createContext(config: Config, options: ContextOptions = {}): Promise<AppContext> {
   const log = options.logger ?? createLogger(config.logLevel);
-  const database = openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
+  const metrics = new Metrics();
+  const database = openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize, onQueryError: (error) => metrics.queryFailed(error) });
   try {
     await migrate(database);
     const secretKey = await resolveSecretKey(config, database);
@@ -58,20 +62,25 @@ export async function createContext(config: Config, options: ContextOptions = {}
       pollMs: config.outboxPollMs,
       leaseMs: config.outboxLeaseMs,
       baseBackoffMs: config.outboxBackoffBaseMs,
+      metrics,
     });
     const sessionTokens = new SessionTokens(await loadSigningKey(database.db, derived.signingKeySeal, config.jwtPrivateKey));
-    const abuse = await createAbuseGuard(config, { database, keySecret: derived.rateLimitKeys });
-    return {
+    const abuse = await createAbuseGuard(config, { database, keySecret: derived.rateLimitKeys, metrics });
+
+    const ctx: AppContext = {
       config,
       database,
       keys: { secretKey, publishableKey: publishableKey(frontendApiUrl, live), derived },
       log,
+      metrics,
       outbox,
       abuse,
       sessionTokens,
       frontendApiUrl,
       now: Date.now,
     };
+    metrics.watchStore(database, () => ctx.now());
+    return ctx;
   } catch (error) {
     await database.close();
     throw error;

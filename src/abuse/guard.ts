@@ -5,6 +5,7 @@ import { errors } from '../domain/errors.js';
 import { normalisePhone, type NormalisedPhone } from '../domain/phone.js';
 import { checkSmsDestination } from '../domain/sms-policy.js';
 import type { DatabaseHandle } from '../store/db.js';
+import type { Metrics } from '../metrics.js';
 import { openLimiterStore, type Limiter, type LimiterStore, type LimitSpec } from './limiter-store.js';
 
 // The abuse checks the phone-number routes call before they create a number, send a code or
@@ -46,8 +47,13 @@ function limitSpecs(config: Config) {
   return specs;
 }
 
-interface Charge {
+/** A limiter and the name of its limit (the metrics' `limit` label). */
+interface NamedLimiter {
+  name: string;
   limiter: Limiter;
+}
+
+interface Charge extends NamedLimiter {
   key: string;
 }
 
@@ -55,7 +61,7 @@ interface Charge {
  * Takes one point from each limiter in order. When one refuses, the points already taken by this
  * request are given back, so a refused request does not use up the caller's other allowances.
  */
-async function chargeAll(charges: Charge[]): Promise<void> {
+async function chargeAll(charges: Charge[], metrics: Metrics): Promise<void> {
   const taken: Charge[] = [];
   for (const charge of charges) {
     try {
@@ -64,6 +70,7 @@ async function chargeAll(charges: Charge[]): Promise<void> {
     } catch (refusal) {
       if (!(refusal instanceof RateLimiterRes)) throw refusal;
       await Promise.allSettled(taken.map((t) => t.limiter.reward(t.key, 1)));
+      metrics.rateLimitRefused(charge.name);
       throw errors.tooManyRequests(refusal.msBeforeNext / 1000);
     }
   }
@@ -83,6 +90,8 @@ export interface AbuseGuardOptions {
   keySecret: Buffer;
   /** An already open store (tests); by default one is opened from the configuration. */
   store?: LimiterStore;
+  /** Counts refusals by limit. */
+  metrics: Metrics;
 }
 
 export async function createAbuseGuard(config: Config, options: AbuseGuardOptions): Promise<AbuseGuard> {
@@ -90,13 +99,15 @@ export async function createAbuseGuard(config: Config, options: AbuseGuardOption
   const policy = { allowed: config.smsAllowedCountries, blocked: config.smsBlockedCountries };
   const hash = subjectHasher(options.keySecret);
   const specs = limitSpecs(config);
-  const cooldown = config.smsResendCooldownSeconds > 0 ? store.limiter(specs.sendCooldownPerNumber) : null;
-  const sendsPerNumberHour = store.limiter(specs.sendsPerNumberHour);
-  const sendsPerNumberDay = store.limiter(specs.sendsPerNumberDay);
-  const sendsPerUserHour = store.limiter(specs.sendsPerUserHour);
-  const sendsPerIpHour = store.limiter(specs.sendsPerIpHour);
-  const attemptsPerIpHour = store.limiter(specs.attemptsPerIpHour);
-  const newNumbersPerUserDay = store.limiter(specs.newNumbersPerUserDay);
+  const named = (spec: LimitSpec): NamedLimiter => ({ name: spec.name, limiter: store.limiter(spec) });
+  const cooldown = config.smsResendCooldownSeconds > 0 ? named(specs.sendCooldownPerNumber) : null;
+  const sendsPerNumberHour = named(specs.sendsPerNumberHour);
+  const sendsPerNumberDay = named(specs.sendsPerNumberDay);
+  const sendsPerUserHour = named(specs.sendsPerUserHour);
+  const sendsPerIpHour = named(specs.sendsPerIpHour);
+  const attemptsPerIpHour = named(specs.attemptsPerIpHour);
+  const newNumbersPerUserDay = named(specs.newNumbersPerUserDay);
+  const charge = (charges: Charge[]) => chargeAll(charges, options.metrics);
 
   return {
     checkDestination(phone) {
@@ -104,11 +115,11 @@ export async function createAbuseGuard(config: Config, options: AbuseGuardOption
     },
 
     async chargeNewNumber(userId) {
-      await chargeAll([{ limiter: newNumbersPerUserDay, key: hash('user', userId) }]);
+      await charge([{ ...newNumbersPerUserDay, key: hash('user', userId) }]);
     },
 
     async refundNewNumber(userId) {
-      await newNumbersPerUserDay.reward(hash('user', userId), 1);
+      await newNumbersPerUserDay.limiter.reward(hash('user', userId), 1);
     },
 
     async checkPrepare(request) {
@@ -116,17 +127,17 @@ export async function createAbuseGuard(config: Config, options: AbuseGuardOption
       checkSmsDestination(normalisePhone(request.phoneNumber), policy);
       const number = hash('phone', request.phoneNumber);
       // Per number first (the limits an honest user meets, with the shortest Retry-After), then caller-wide ones.
-      await chargeAll([
-        ...(cooldown ? [{ limiter: cooldown, key: number }] : []),
-        { limiter: sendsPerNumberHour, key: number },
-        { limiter: sendsPerNumberDay, key: number },
-        { limiter: sendsPerUserHour, key: hash('user', request.userId) },
-        { limiter: sendsPerIpHour, key: hash('ip', request.ip) },
+      await charge([
+        ...(cooldown ? [{ ...cooldown, key: number }] : []),
+        { ...sendsPerNumberHour, key: number },
+        { ...sendsPerNumberDay, key: number },
+        { ...sendsPerUserHour, key: hash('user', request.userId) },
+        { ...sendsPerIpHour, key: hash('ip', request.ip) },
       ]);
     },
 
     async checkAttempt(ip) {
-      await chargeAll([{ limiter: attemptsPerIpHour, key: hash('ip', ip) }]);
+      await charge([{ ...attemptsPerIpHour, key: hash('ip', ip) }]);
     },
 
     async close() {

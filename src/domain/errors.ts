@@ -106,6 +106,8 @@ export const errors = {
     new ClerkError(403, 'origin_invalid', 'invalid origin', 'This origin is not allowed to make this request.'),
   secretKeyInvalid: () =>
     new ClerkError(401, 'authentication_invalid', 'Unauthorized', 'The secret key is missing or invalid.'),
+  metricsTokenInvalid: (why: string) =>
+    new ClerkError(401, 'authentication_invalid', 'Unauthorized', why),
   serviceUnavailable: (why: string) =>
     new ClerkError(503, 'service_unavailable', 'service unavailable', why),
   internal: () =>

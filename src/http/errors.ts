@@ -1,6 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../context.js';
 import { ClerkError, errors } from '../domain/errors.js';
+import type { Api } from '../metrics.js';
 import { recordAnswer } from './observe.js';
 import { apiHeaders } from './response-headers.js';
 
@@ -52,11 +54,14 @@ export function registerErrorHandlers(app: FastifyInstance): void {
 
 /**
  * Errors Fastify raises before routing (a bad URL, an over-long id, no Host): a 404 or 400 in Clerk's
- * shape. No hook runs for these, so the answer's usual headers and its access-log line are done here.
+ * shape. No hook runs for these, so the answer's usual headers, its access-log line and its
+ * metrics are done here.
  */
-export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const start = performance.now();
-  reply.raw.once('finish', () => recordAnswer(request, reply, performance.now() - start));
-  reply.headers(apiHeaders(request.id));
-  void sendClerkError(reply, error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? errors.resourceNotFound() : errors.bodyInvalid('The URL is not valid.'));
+export function frameworkErrorHandler(ctx: AppContext, api: Api) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    const start = performance.now();
+    reply.raw.once('finish', () => recordAnswer(ctx, api, request, reply, performance.now() - start));
+    reply.headers(apiHeaders(request.id));
+    void sendClerkError(reply, error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? errors.resourceNotFound() : errors.bodyInvalid('The URL is not valid.'));
+  };
 }

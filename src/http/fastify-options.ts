@@ -1,7 +1,8 @@
 import type { Server } from 'node:http';
 import { LogController, type FastifyBaseLogger, type FastifyHttpOptions } from 'fastify';
 import type { AppContext } from '../context.js';
-import { frameworkErrors } from './errors.js';
+import type { Api } from '../metrics.js';
+import { frameworkErrorHandler } from './errors.js';
 import { clientErrorHandler } from './client-errors.js';
 import { requestIdGenerator } from './observe.js';
 
@@ -14,7 +15,7 @@ import { requestIdGenerator } from './observe.js';
  */
 export const NODE_HTTP_OPTIONS = { requireHostHeader: false } as const;
 
-export function fastifyOptions(ctx: AppContext, api: 'fapi' | 'bapi'): FastifyHttpOptions<Server> {
+export function fastifyOptions(ctx: AppContext, api: Api): FastifyHttpOptions<Server> {
   return {
     loggerInstance: ctx.log.child({ api }) as FastifyBaseLogger,
     // Fastify's own two lines per request (which log the URL with its query) give way to our one
@@ -24,7 +25,7 @@ export function fastifyOptions(ctx: AppContext, api: 'fapi' | 'bapi'): FastifyHt
     // The header is read by genReqId, which checks it; Fastify would take any value as it came.
     requestIdHeader: false,
     bodyLimit: ctx.config.bodyLimitBytes,
-    frameworkErrors,
+    frameworkErrors: frameworkErrorHandler(ctx, api),
     clientErrorHandler,
     http: NODE_HTTP_OPTIONS,
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 200 },

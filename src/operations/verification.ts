@@ -1,18 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import type { AppContext } from '../context.js';
-import { errors } from '../domain/errors.js';
+import { ClerkError, errors } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { lockoutRefusal } from '../domain/lockout.js';
 import { codeDigest, codeMatches, generateCode } from '../domain/otp.js';
 import { isTestPhoneNumber, TEST_MODE_CODE } from '../domain/phone.js';
 import { seal } from '../domain/seal.js';
 import { attemptRefusal, statusAfterWrongCode, type VerificationStatus } from '../domain/verification.js';
+import type { VerificationOutcome } from '../metrics.js';
 import { verificationMessage } from '../sms/message.js';
 import { isUniqueViolation, type Db } from '../store/db.js';
 import { enqueueSms } from '../store/sms-messages.js';
 import { findUser } from '../store/users.js';
 import {
-  completeVerification, countAttempt, failVerification, readVerification, startVerification, type CodeSlot,
+  completeVerification, countAttempt, failVerification, readVerification, startVerification, type CodeSlot, type VerificationPurpose,
 } from '../store/verifications.js';
 import { consumeBackupCode } from './backup-codes.js';
 import { clearFailedCodes, lockoutPolicy, lockoutState, recordFailedCode } from './lockout.js';
@@ -69,7 +70,10 @@ export async function sendCode(ctx: AppContext, to: CodeRecipient, from: CodeSen
       provider_message_id: null, created_at: now, updated_at: now, sent_at: null,
     });
   });
-  if (sends) ctx.outbox.kick();
+  if (sends) {
+    ctx.metrics.smsQueuedFor(ctx.config.smsProvider);
+    ctx.outbox.kick();
+  }
 }
 
 export interface CodeCheck {
@@ -119,8 +123,46 @@ async function spend<T>(ctx: AppContext, userId: string | null, spendCode: (tx: 
   }
 }
 
+const FLOW_OF_PURPOSE: Record<VerificationPurpose, CodeFlow> = {
+  first_factor: 'sign_in_first_factor', second_factor: 'sign_in_second_factor', sign_up: 'sign_up',
+};
+
+/** The flow a code slot belongs to. */
+function flowOf(slot: CodeSlot): CodeFlow {
+  return slot.table === 'phone_numbers' ? 'phone_number' : FLOW_OF_PURPOSE[slot.purpose];
+}
+
+/** What a refused check was, as the metrics name it. */
+const OUTCOME_OF_ERROR: Record<string, VerificationOutcome> = {
+  form_code_incorrect: 'incorrect',
+  verification_failed: 'failed',
+  verification_expired: 'expired',
+  verification_missing: 'no_code',
+  verification_already_verified: 'already_verified',
+  user_locked: 'locked',
+  too_many_requests: 'rate_limited',
+  form_identifier_exists: 'identifier_exists',
+};
+
+/** Runs one code check and counts its outcome by flow and strategy. */
+async function counted<T>(ctx: AppContext, flow: CodeFlow, strategy: 'phone_code' | 'backup_code', check: () => Promise<T>): Promise<T> {
+  try {
+    const value = await check();
+    ctx.metrics.verificationAttempt(flow, strategy, 'verified');
+    return value;
+  } catch (error) {
+    const outcome = error instanceof ClerkError ? OUTCOME_OF_ERROR[error.code] ?? 'error' : 'error';
+    ctx.metrics.verificationAttempt(flow, strategy, outcome);
+    throw error;
+  }
+}
+
 /** Checks a phone code: the attempt is counted atomically before the code is compared. */
 export async function checkCode<T>(ctx: AppContext, check: CodeCheck, code: string, onVerified: OnVerified<T>): Promise<T> {
+  return counted(ctx, flowOf(check.slot), 'phone_code', () => checkPhoneCode(ctx, check, code, onVerified));
+}
+
+async function checkPhoneCode<T>(ctx: AppContext, check: CodeCheck, code: string, onVerified: OnVerified<T>): Promise<T> {
   await refuseIfLocked(ctx, check.userId);
   await ctx.abuse.checkAttempt(check.ip);
   const db = ctx.database.db;
@@ -146,12 +188,14 @@ export async function checkCode<T>(ctx: AppContext, check: CodeCheck, code: stri
 
 /** Checks a backup code: single use, counted towards the lockout like any wrong code. */
 export async function checkBackupCode<T>(ctx: AppContext, userId: string, ip: string, code: string, onVerified: OnVerified<T>): Promise<T> {
-  await refuseIfLocked(ctx, userId);
-  await ctx.abuse.checkAttempt(ip);
-  try {
-    return await spend(ctx, userId, (tx, now) => consumeBackupCode(tx, ctx.keys.derived.backupCodes, userId, code, now), onVerified, errors.codeIncorrect);
-  } catch (error) {
-    if ((error as { code?: string }).code === 'form_code_incorrect') await countFailure(ctx, userId);
-    throw error;
-  }
+  return counted(ctx, 'sign_in_second_factor', 'backup_code', async () => {
+    await refuseIfLocked(ctx, userId);
+    await ctx.abuse.checkAttempt(ip);
+    try {
+      return await spend(ctx, userId, (tx, now) => consumeBackupCode(tx, ctx.keys.derived.backupCodes, userId, code, now), onVerified, errors.codeIncorrect);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'form_code_incorrect') await countFailure(ctx, userId);
+      throw error;
+    }
+  });
 }

@@ -8,6 +8,7 @@ import {
 } from '../store/sms-messages.js';
 import type { SmsMessageRow } from '../store/schema.js';
 import type { SmsProvider } from './provider.js';
+import type { Metrics } from '../metrics.js';
 import { withoutNumbers } from './providers/http.js';
 
 // The outbox worker: claims due messages, sends them through the provider, and records the outcome.
@@ -22,6 +23,8 @@ export interface OutboxOptions {
   baseBackoffMs?: number;
   maxBackoffMs?: number;
   clock?: () => number;
+  /** Counts each message's outcome (sent, failed, dead, superseded) by provider. */
+  metrics: Metrics;
 }
 
 /** Exponential backoff with full jitter: retries from many messages spread out instead of arriving together. */
@@ -139,11 +142,13 @@ export class OutboxWorker {
       : null;
     if (unusable === 'replaced') {
       await markSmsFinal(db, message.id, this.id, 'superseded', null, this.clock(), false);
+      this.options.metrics.smsOutcome(this.provider.name, 'superseded');
       log.info('sms superseded by a newer code; not sent');
       return;
     }
     if (unusable === 'expired') {
       await markSmsFinal(db, message.id, this.id, 'dead', 'the code expired before it could be sent', this.clock(), false);
+      this.options.metrics.smsOutcome(this.provider.name, 'dead');
       log.warn('sms code expired before sending; not sent');
       return;
     }
@@ -158,17 +163,20 @@ export class OutboxWorker {
     const now = this.clock();
     if (result.ok) {
       await markSmsSent(db, message.id, this.id, result.providerMessageId, now);
+      this.options.metrics.smsOutcome(this.provider.name, 'sent');
       log.info({ provider: this.provider.name }, 'sms sent');
       return;
     }
     const tries = message.tries + 1;
     if (result.permanent || tries >= this.options.maxTries) {
       await markSmsFinal(db, message.id, this.id, 'dead', result.error, now, true);
+      this.options.metrics.smsOutcome(this.provider.name, 'dead');
       log.warn({ tries, error: result.error, permanent: result.permanent }, 'sms dead');
       return;
     }
     const next = now + backoffMs(tries, this.baseBackoffMs, this.maxBackoffMs);
     await markSmsRetry(db, message.id, this.id, result.error, next, now);
+    this.options.metrics.smsOutcome(this.provider.name, 'failed');
     log.warn({ tries, error: result.error, retry_in_ms: next - now }, 'sms send failed; will retry');
   }
 }

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { createRequire } from 'node:module';
 import type pg from 'pg';
-import { Kysely, Migrator, SqliteDialect, type Transaction } from 'kysely';
+import { Kysely, Migrator, SqliteDialect, type KyselyConfig, type LogEvent, type Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import { migrations } from './migrations/index.js';
 import { withStatementCache } from './statement-cache.js';
@@ -27,6 +27,17 @@ export interface DatabaseHandle {
 
 export interface OpenOptions {
   poolSize?: number;
+  /** Told of every query that fails (the metrics count them); the error still reaches the caller. */
+  onQueryError?: (error: unknown) => void;
+}
+
+/** Kysely's log hook, used only to see failed queries; query events are ignored. */
+function queryErrorLog(options: OpenOptions): KyselyConfig['log'] {
+  const onQueryError = options.onQueryError;
+  if (onQueryError === undefined) return undefined;
+  return (event: LogEvent) => {
+    if (event.level === 'error') onQueryError(event.error);
+  };
 }
 
 const INT8_OID = 20;
@@ -37,7 +48,7 @@ function closeOnce(close: () => Promise<void>): () => Promise<void> {
   return () => (closing ??= close());
 }
 
-function openSqlite(url: string): DatabaseHandle {
+function openSqlite(url: string, options: OpenOptions): DatabaseHandle {
   const location = url.slice('sqlite:'.length);
   const memory = location === ':memory:' || location === '';
   if (!memory) mkdirSync(dirname(location), { recursive: true });
@@ -50,7 +61,7 @@ function openSqlite(url: string): DatabaseHandle {
   whileBusy(() => sqlite.pragma('journal_mode = WAL'));
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), log: queryErrorLog(options) });
   return { db, dialect: 'sqlite', schema: null, raw: { dialect: 'sqlite', sqlite }, close: closeOnce(() => db.destroy()) };
 }
 
@@ -82,12 +93,12 @@ function openPostgres(url: string, options: OpenOptions): DatabaseHandle {
   // An idle connection the server dropped (restart, failover) is an 'error' event; unhandled it would
   // end the process. The pool discards that connection and the next query opens a new one.
   pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new ScopedPostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new ScopedPostgresDialect({ pool }), log: queryErrorLog(options) });
   return { db, dialect: 'postgres', schema, raw: { dialect: 'postgres', pool }, close: closeOnce(() => db.destroy()) };
 }
 
 export function openDatabase(url: string, options: OpenOptions = {}): DatabaseHandle {
-  if (url.startsWith('sqlite:')) return openSqlite(url);
+  if (url.startsWith('sqlite:')) return openSqlite(url, options);
   return openPostgres(url, options);
 }
 

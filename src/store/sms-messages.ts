@@ -111,3 +111,10 @@ export async function nextDueAt(db: Db): Promise<number | null> {
     .where('status', '=', 'queued').executeTakeFirst();
   return row?.at == null ? null : Number(row.at);
 }
+
+/** When the oldest message not yet sent (queued, or claimed and in flight) was written; null when none waits. */
+export async function oldestUnsentSmsAt(db: Db): Promise<number | null> {
+  const row = await db.selectFrom('sms_messages').select(sql<number | null>`min(created_at)`.as('at'))
+    .where('status', 'in', ['queued', 'sending']).executeTakeFirst();
+  return row?.at == null ? null : Number(row.at);
+}

@@ -7,6 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAbuseGuard, type AbuseGuard } from '../../src/abuse/guard.js';
 import { loadConfig } from '../../src/config.js';
+import { Metrics } from '../../src/metrics.js';
 import { ClerkError } from '../../src/domain/errors.js';
 import { normalisePhone } from '../../src/domain/phone.js';
 import { migrate, openDatabase, type DatabaseHandle } from '../../src/store/db.js';
@@ -67,7 +68,7 @@ async function sqliteFleet(): Promise<Fleet> {
   const url = `sqlite:${join(dir, 'limits.db')}`;
   const config = guardConfig({ DATABASE_URL: url });
   const handles = [openDatabase(url), openDatabase(url)];
-  const guards = [await createAbuseGuard(config, { database: handles[0]!, keySecret }), await createAbuseGuard(config, { database: handles[1]!, keySecret })] as [AbuseGuard, AbuseGuard];
+  const guards = [await createAbuseGuard(config, { database: handles[0]!, keySecret, metrics: new Metrics() }), await createAbuseGuard(config, { database: handles[1]!, keySecret, metrics: new Metrics() })] as [AbuseGuard, AbuseGuard];
   return {
     guards,
     storedKeys: async () => (handles[0]!.raw as { sqlite: { prepare(s: string): { all(): Array<{ key: string }> } } }).sqlite
@@ -85,7 +86,7 @@ async function postgresFleet(): Promise<Fleet> {
   await withPostgres((c) => c.query(`create schema "${fresh.schema}"`), POSTGRES_URL);
   const config = guardConfig({ DATABASE_URL: fresh.url });
   const handles = [openDatabase(fresh.url), openDatabase(fresh.url)];
-  const guards = [await createAbuseGuard(config, { database: handles[0]!, keySecret }), await createAbuseGuard(config, { database: handles[1]!, keySecret })] as [AbuseGuard, AbuseGuard];
+  const guards = [await createAbuseGuard(config, { database: handles[0]!, keySecret, metrics: new Metrics() }), await createAbuseGuard(config, { database: handles[1]!, keySecret, metrics: new Metrics() })] as [AbuseGuard, AbuseGuard];
   return {
     guards,
     storedKeys: () => withPostgres(async (c: pg.Client) => (await c.query<{ key: string }>(`select key from "${fresh.schema}".rate_limit_points`)).rows.map((r) => r.key), POSTGRES_URL),
@@ -101,7 +102,7 @@ async function redisFleet(): Promise<Fleet> {
   const config = guardConfig({ DATABASE_URL: 'sqlite::memory:', REDIS_URL });
   // The SQL database is not used when REDIS_URL is set; each "instance" still has its own.
   const handles: DatabaseHandle[] = [openDatabase('sqlite::memory:'), openDatabase('sqlite::memory:')];
-  const guards = [await createAbuseGuard(config, { database: handles[0]!, keySecret }), await createAbuseGuard(config, { database: handles[1]!, keySecret })] as [AbuseGuard, AbuseGuard];
+  const guards = [await createAbuseGuard(config, { database: handles[0]!, keySecret, metrics: new Metrics() }), await createAbuseGuard(config, { database: handles[1]!, keySecret, metrics: new Metrics() })] as [AbuseGuard, AbuseGuard];
   const inspector = new Redis(REDIS_URL);
   return {
     guards,
@@ -208,7 +209,7 @@ describe('the SQLite limiter beside a transaction on the same connection', () =>
     const url = `sqlite:${join(dir, 'limits.db')}`;
     const handle = openDatabase(url);
     await migrate(handle);
-    const guard = await createAbuseGuard(guardConfig({ DATABASE_URL: url, ATTEMPTS_MAX_PER_IP_PER_HOUR: '1' }), { database: handle, keySecret });
+    const guard = await createAbuseGuard(guardConfig({ DATABASE_URL: url, ATTEMPTS_MAX_PER_IP_PER_HOUR: '1' }), { database: handle, keySecret, metrics: new Metrics() });
     try {
       let charged: Promise<void> | undefined;
       // One request's transaction is open and waiting (on I/O, say) when another request is charged.

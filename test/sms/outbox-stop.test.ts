@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
+import { Metrics } from '../../src/metrics.js';
 import { OutboxWorker } from '../../src/sms/outbox.js';
 import type { OutgoingSms, SendResult, SmsProvider } from '../../src/sms/provider.js';
 import { migrate, openDatabase, type DatabaseHandle } from '../../src/store/db.js';
@@ -56,7 +57,7 @@ describe('outbox shutdown', () => {
       });
     }
     const provider = heldProvider();
-    const worker = new OutboxWorker(database, provider, key, createLogger('silent'), { maxTries: 3, pollMs: 60_000, leaseMs: 60_000, batchSize: 10 });
+    const worker = new OutboxWorker(database, provider, key, createLogger('silent'), { maxTries: 3, pollMs: 60_000, leaseMs: 60_000, batchSize: 10, metrics: new Metrics() });
     worker.start();
     await provider.started;
     const stopping = worker.stop();

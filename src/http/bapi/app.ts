@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { fastifyOptions } from '../fastify-options.js';
 import type { AppContext } from '../../context.js';
@@ -8,6 +7,8 @@ import { registerResponseHeaders } from '../response-headers.js';
 import { registerHostCheck } from '../host-check.js';
 import { healthRoute } from '../health.js';
 import { registerAnswerRecording } from '../observe.js';
+import { bearerMatches } from './bearer.js';
+import { METRICS_PATH, metricsRoutes } from './routes/metrics.js';
 import { userRoutes } from './routes/users.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { devRoutes } from './routes/dev.js';
@@ -15,12 +16,8 @@ import { jwksRoutes } from './routes/jwks.js';
 
 // The Backend API: Clerk's BAPI paths for the operator, on its own (loopback) port, behind the secret key.
 
-function secretKeyMatches(given: string | undefined, secretKey: string): boolean {
-  const token = given?.replace(/^Bearer\s+/i, '') ?? '';
-  const a = Buffer.from(token);
-  const b = Buffer.from(secretKey);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
+/** Routes that hold no secret key: the orchestrator's probe, and the metrics scraper (its own token). */
+const WITHOUT_SECRET_KEY = new Set(['/v1/health', METRICS_PATH]);
 
 /**
  * What @clerk/backend needs of the JSON around it: it sends `Content-Type: application/json` with no
@@ -43,15 +40,16 @@ export async function buildBapi(ctx: AppContext): Promise<FastifyInstance> {
   const app = Fastify(fastifyOptions(ctx, 'bapi'));
   registerErrorHandlers(app);
   registerResponseHeaders(app);
-  registerAnswerRecording(app);
+  registerAnswerRecording(app, ctx, 'bapi');
   registerHostCheck(app, ctx);
   speakClerkBackendJson(app);
   app.addHook('onRequest', async (request) => {
-    // The health check is for the orchestrator's probe, which holds no key; it tells nothing secret.
-    if (request.routeOptions.url === '/v1/health') return;
-    if (!secretKeyMatches(request.headers.authorization, ctx.keys.secretKey)) throw errors.secretKeyInvalid();
+    // The health check tells nothing secret; /metrics checks its own token (routes/metrics.ts).
+    if (request.routeOptions.url !== undefined && WITHOUT_SECRET_KEY.has(request.routeOptions.url)) return;
+    if (!bearerMatches(request.headers.authorization, ctx.keys.secretKey)) throw errors.secretKeyInvalid();
   });
   healthRoute(app, ctx);
+  metricsRoutes(app, ctx);
   userRoutes(app, ctx);
   sessionRoutes(app, ctx);
   jwksRoutes(app, ctx);

@@ -34,7 +34,7 @@ export async function buildFapi(ctx: AppContext): Promise<FastifyInstance> {
   });
   registerErrorHandlers(app);
   registerResponseHeaders(app);
-  registerAnswerRecording(app);
+  registerAnswerRecording(app, ctx, 'fapi');
   registerHostCheck(app, ctx);
   registerBrowserSecurity(app, ctx);
   await app.register(formBody, { bodyLimit: ctx.config.bodyLimitBytes });
