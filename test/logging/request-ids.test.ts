@@ -103,6 +103,10 @@ describe('access log', () => {
     note('fapi', 'GET', '/v1/me/phone_numbers/:phone_number_id', read);
     const missing = await get(t.fapiUrl, `/v1/lookup/${encodeURIComponent(phone)}?code=123456`);
     note('fapi', 'GET', 'unmatched', missing);
+    // Refused by Fastify before routing: the same one line.
+    const badUrl = await rawRequest(t.fapiUrl, `GET /v1/%zz/${phone}?code=123456 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
+    note('fapi', 'GET', 'unmatched', { status: badUrl.status, id: badUrl.headers['x-request-id'] ?? null });
+    expect(badUrl.status).toBe(400);
     const bapiRead = await bapi(t, 'GET', '/v1/jwks');
     note('bapi', 'GET', '/v1/jwks', bapiRead);
     // A request that fails and logs why: the health check with the database gone.
@@ -112,7 +116,7 @@ describe('access log', () => {
     note('fapi', 'GET', '/v1/health', unhealthy);
 
     const access = records().filter((r) => r.msg === 'request');
-    // The three sign-in requests, the add, and the five noted above: one line each, nothing more.
+    // The three sign-in requests, the add, and the six noted above: one line each, nothing more.
     expect(access).toHaveLength(4 + answers.length);
     for (const answer of answers) {
       const mine = access.filter((r) => r.request_id === answer.id);
