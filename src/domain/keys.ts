@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHmac, hash, randomBytes } from 'node:crypto';
 import { randomBase62 } from './ids.js';
 
 // Instance keys: the secret key, what is derived from it, and the publishable key as Clerk encodes it.
@@ -49,5 +49,6 @@ export function newOpaqueToken(): string {
 }
 
 export function tokenDigest(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
+  // One-shot: every authenticated request hashes its token, and createHash costs twice as much.
+  return hash('sha256', token, 'base64url');
 }

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db } from './db.js';
+import { runRead, type Db } from './db.js';
 import type { ClientRow, SessionRow } from './schema.js';
 
 // Clients (a browser or an app install, known by a hashed token) and their sessions.
@@ -54,7 +54,7 @@ export async function findClientWithActiveSessions(db: Db, digest: string, now: 
 }
 
 async function clientWithSessions(db: Db, value: string, now: number, by: 'token_digest' | 'id'): Promise<{ client: ClientRow; sessions: SessionRow[] } | undefined> {
-  const { rows } = await clientWithActiveSessionsQuery(value, now, by).execute(db);
+  const rows = await runRead(db, clientWithActiveSessionsQuery(value, now, by).compile(db));
   const first = rows[0];
   if (!first) return undefined;
   const client: ClientRow = {

@@ -1,5 +1,5 @@
 import type { Compilable, CompiledQuery } from 'kysely';
-import type { Db } from './db.js';
+import { runRead, type Db } from './db.js';
 
 // Building a query with Kysely's builder and compiling it to SQL costs more than SQLite takes to
 // run a simple one. The queries on every request's path are built once per dialect, with marker
@@ -34,7 +34,6 @@ export function precompiled<Args extends Array<string | number>, Row>(
     }
     const { compiled, argumentOf } = prepared;
     const parameters = compiled.parameters.map((constant, i) => (argumentOf[i]! >= 0 ? args[argumentOf[i]!] : constant));
-    const { rows } = await db.executeQuery<Row>({ ...compiled, parameters });
-    return rows;
+    return runRead(db, { ...compiled, parameters });
   };
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { migrate, openDatabase } from '../../src/store/db.js';
 import { clientWithActiveSessionsQuery } from '../../src/store/clients.js';
 import { listPhoneNumbers } from '../../src/store/phone-numbers.js';
+import { findUsers, insertUser, newUserRow } from '../../src/store/users.js';
 import { withStatementCache } from '../../src/store/statement-cache.js';
 
 // The SQLite handle Kysely reads through: cached statements, rows read as arrays and made into objects.
@@ -56,5 +57,38 @@ describe('SQLite statements as Kysely reads them', () => {
     } finally {
       await handle.close();
     }
+  });
+
+  it('a read that skips Kysely\'s queue never sees what an open transaction wrote: it waits for the commit or rollback', async () => {
+    const handle = openDatabase('sqlite::memory:');
+    await migrate(handle);
+    const committed = newUserRow('user_committed', { external_id: null, first_name: null, last_name: null, username: null }, 1);
+    await insertUser(handle.db, committed);
+    expect(await findUsers(handle.db, [committed.id])).toEqual([committed]);
+
+    let rollBack!: () => void;
+    const gate = new Promise<void>((resolve) => { rollBack = resolve; });
+    let inserted!: () => void;
+    const insertDone = new Promise<void>((resolve) => { inserted = resolve; });
+    const open = newUserRow('user_uncommitted', { external_id: null, first_name: null, last_name: null, username: null }, 2);
+    const transaction = handle.db.transaction().execute(async (tx) => {
+      await insertUser(tx, open);
+      inserted();
+      await gate;
+      throw new Error('rolled back on purpose');
+    });
+    await insertDone;
+    // Read while the transaction holds the connection, its row written and not committed.
+    let answered: unknown = 'not yet';
+    const read = findUsers(handle.db, [open.id]).then((rows) => { answered = rows; });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(answered).toBe('not yet');
+    rollBack();
+    await expect(transaction).rejects.toThrow('rolled back on purpose');
+    await read;
+    expect(answered).toEqual([]);
+    // And with no transaction open the read answers at once, from committed rows.
+    expect(await findUsers(handle.db, [committed.id])).toEqual([committed]);
+    await handle.close();
   });
 });
