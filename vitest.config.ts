@@ -47,7 +47,7 @@ export default defineConfig({
             // The README tour binds the default ports and the CLI tests bring their own SQLite file: once is enough.
             // These run once, in the SQLite half: the crash, leak and CLI tests read the SQLite file
             // itself, and the limiter-store tests already run against PostgreSQL and Redis directly.
-            exclude: ['test/domain/**', 'test/readme/**', 'test/cli/**', 'test/sms/crash.test.ts', 'test/sms/leaks.test.ts',
+            exclude: ['test/domain/**', 'test/readme/**', 'test/cli/**', 'test/build/**', 'test/sms/crash.test.ts', 'test/sms/leaks.test.ts',
               'test/sms/cli.test.ts', 'test/abuse/stores.test.ts',
               // Clerk's components drive the same server code as the FAPI tests, which run on both: once is enough.
               'test/sdk/clerk-ui.test.ts'],
