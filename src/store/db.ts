@@ -94,17 +94,23 @@ function openSqlite(url: string, options: OpenOptions): DatabaseHandle {
   return { db, dialect: 'sqlite', schema: null, raw: { dialect: 'sqlite', sqlite }, close: closeOnce(() => db.destroy()) };
 }
 
-/**
- * `?schema=name` puts every table in that schema (one schema per test run). The schema is made by
- * migrate(), which every start runs; until then the search_path simply names a schema not there yet.
- */
-function openPostgres(url: string, options: OpenOptions): DatabaseHandle {
+/** A `postgres://` DATABASE_URL without our `?schema=` (libpq does not know it), and that schema. */
+export function postgresUrl(url: string): { parsed: URL; schema: string | null } {
   const parsed = new URL(url);
   const schema = parsed.searchParams.get('schema');
   parsed.searchParams.delete('schema');
   if (schema !== null && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
     throw new Error('DATABASE_URL: schema must be a lower-case SQL identifier');
   }
+  return { parsed, schema };
+}
+
+/**
+ * `?schema=name` puts every table in that schema (one schema per test run). The schema is made by
+ * migrate(), which every start runs; until then the search_path simply names a schema not there yet.
+ */
+function openPostgres(url: string, options: OpenOptions): DatabaseHandle {
+  const { parsed, schema } = postgresUrl(url);
   // Loaded only for PostgreSQL URLs: a SQLite deployment never pays the driver's memory.
   const { Pool, types } = createRequire(import.meta.url)('pg') as typeof pg;
   const pool = new Pool({
