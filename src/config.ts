@@ -206,7 +206,18 @@ function databaseUrl(env: Env): string {
   throw new ConfigError('DATABASE_URL', 'expected sqlite:<file>, sqlite::memory: or postgres://...');
 }
 
+/** The validated Config; throws ConfigErrors naming every bad setting. */
 export function loadConfig(env: Env = process.env): Config {
+  const { config, problems } = readConfig(env);
+  if (problems.length > 0) throw new ConfigErrors(problems);
+  return config;
+}
+
+/**
+ * Every setting and every problem, without throwing: for `phone-numbers doctor`, which goes on to
+ * check what the good settings point at. A setting named in `problems` reads as undefined.
+ */
+export function readConfig(env: Env = process.env): { config: Config; problems: ConfigError[] } {
   const problems: ConfigError[] = [];
   const check = <T>(read: () => T): T => collect(problems, read);
   const instanceType = check(() => oneOf(env, 'INSTANCE_TYPE', ['development', 'production'] as const, 'development'));
@@ -299,8 +310,7 @@ export function loadConfig(env: Env = process.env): Config {
     userLockoutMinutes: check(() => integer(env, 'USER_LOCKOUT_MINUTES', 60, 1, 525_600)),
     enumerationProtection: check(() => boolean(env, 'ENUMERATION_PROTECTION', false)),
   };
-  if (problems.length > 0) throw new ConfigErrors(problems);
-  return config;
+  return { config, problems };
 }
 
 /**

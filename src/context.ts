@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { deriveKeys, newSecretKey, publishableKey, type DerivedKeys } from './domain/keys.js';
 import { migrate, openDatabase, type DatabaseHandle } from './store/db.js';
-import { getOrCreateSetting } from './store/settings.js';
+import { DEV_SECRET_KEY_SETTING, getOrCreateSetting } from './store/settings.js';
 import { createLogger } from './logger.js';
 import { createSmsProvider } from './sms/providers/index.js';
 import { OutboxWorker } from './sms/outbox.js';
@@ -44,7 +44,7 @@ export interface ContextOptions {
 /** In development an unset secret key is generated once and kept, so restarts keep the same keys. */
 async function resolveSecretKey(config: Config, database: DatabaseHandle): Promise<string> {
   if (config.secretKey) return config.secretKey;
-  return getOrCreateSetting(database.db, 'dev_secret_key', () => newSecretKey(false));
+  return getOrCreateSetting(database.db, DEV_SECRET_KEY_SETTING, () => newSecretKey(false));
 }
 
 export async function createContext(config: Config, options: ContextOptions = {}): Promise<AppContext> {

@@ -11,6 +11,7 @@ type Register = (program: Command) => void;
 const groups: { names: string[]; load: () => Promise<Register> }[] = [
   { names: ['serve'], load: async () => (await import('./serve.js')).serveCommand },
   { names: ['migrate', 'users', 'sign-in-token'], load: async () => (await import('./admin.js')).adminCommands },
+  { names: ['doctor'], load: async () => (await import('./doctor.js')).doctorCommand },
   { names: ['backup', 'restore'], load: async () => (await import('./backup.js')).backupCommands },
   { names: ['sms'], load: async () => (await import('./sms.js')).smsCommands },
   { names: ['call', 'sign-in'], load: async () => (await import('./call.js')).callCommands },

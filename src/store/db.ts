@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { createRequire } from 'node:module';
 import type pg from 'pg';
-import { Kysely, Migrator, SqliteDialect, type CompiledQuery, type KyselyConfig, type LogEvent, type Transaction } from 'kysely';
+import { Kysely, Migrator, sql, SqliteDialect, type CompiledQuery, type KyselyConfig, type LogEvent, type Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import { migrations } from './migrations/index.js';
 import { withStatementCache } from './statement-cache.js';
@@ -210,6 +210,59 @@ export async function migrate(database: DatabaseHandle): Promise<string[]> {
   } catch (error) {
     if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
     throw error;
+  }
+}
+
+export interface MigrationState {
+  applied: string[];
+  /** Known to this version, not yet applied: migrate (or the next start) applies them. */
+  pending: string[];
+  /** Applied, but unknown to this version: the database belongs to a newer one. */
+  unknown: string[];
+}
+
+/** Which migrations the database has, without applying any. */
+export async function migrationState(database: DatabaseHandle): Promise<MigrationState> {
+  const known = await migrator(database).getMigrations();
+  const table = database.schema ? `${database.schema}.kysely_migration` : 'kysely_migration';
+  let applied: string[] = [];
+  try {
+    applied = (await sql<{ name: string }>`select name from ${sql.table(table)} order by name`.execute(database.db)).rows.map((r) => r.name);
+  } catch (error) {
+    // A database never migrated has no bookkeeping table (nor, on PostgreSQL, maybe its schema).
+    const e = error as { code?: string; message?: string };
+    if (!(e.code === '42P01' || e.code === '3F000' || /no such table/.test(e.message ?? ''))) throw error;
+  }
+  return {
+    applied,
+    pending: known.filter((m) => m.executedAt === undefined).map((m) => m.name),
+    unknown: applied.filter((name) => !(name in migrations)),
+  };
+}
+
+/**
+ * Proves the database takes writes (the file is writable, the user may create tables, the server is
+ * no read-only replica) by creating a table in a transaction that is then rolled back: nothing stays.
+ */
+export async function probeWritable(database: DatabaseHandle): Promise<void> {
+  if (database.dialect === 'postgres' && database.schema !== null) {
+    const found = await sql<{ ok: boolean }>`select exists (select 1 from pg_namespace where nspname = ${database.schema}) as ok`.execute(database.db);
+    // Not there yet: the first migration creates it, which takes CREATE on the database.
+    if (!found.rows[0]!.ok) {
+      const may = await sql<{ ok: boolean; replica: boolean }>`select has_database_privilege(current_database(), 'CREATE') as ok, pg_is_in_recovery() as replica`.execute(database.db);
+      if (may.rows[0]!.replica) throw new Error('the server is a read-only replica');
+      if (!may.rows[0]!.ok) throw new Error(`the user may not create the schema ${database.schema}`);
+      return;
+    }
+  }
+  const rolledBack = new Error('rolled back');
+  try {
+    await database.db.transaction().execute(async (tx) => {
+      await sql`create table phone_numbers_doctor_probe (id integer)`.execute(tx);
+      throw rolledBack;
+    });
+  } catch (error) {
+    if (error !== rolledBack) throw error;
   }
 }
 

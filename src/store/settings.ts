@@ -1,5 +1,8 @@
 import type { Db } from './db.js';
 
+/** The row that keeps the generated development secret key, in clear. */
+export const DEV_SECRET_KEY_SETTING = 'dev_secret_key';
+
 // Instance-wide values the server generates once and keeps (the development secret key, the signing key).
 
 export async function getSetting(db: Db, key: string): Promise<string | undefined> {

@@ -1,7 +1,7 @@
 import { calculateJwkThumbprint, exportJWK, exportPKCS8, exportSPKI, generateKeyPair, importJWK, importPKCS8, type JWK } from 'jose';
 import { seal, unseal } from '../domain/seal.js';
 import type { Db } from '../store/db.js';
-import { getOrCreateSetting } from '../store/settings.js';
+import { getOrCreateSetting, getSetting } from '../store/settings.js';
 
 // The RSA key pair that signs session tokens: given by configuration, or generated once and kept in
 // the database, sealed with a key derived from the secret key (a copy of the table cannot mint tokens).
@@ -26,6 +26,18 @@ async function generatedPem(db: Db, key: Buffer): Promise<string> {
     return unseal(key, sealed);
   } catch {
     throw new Error(`the session signing key in the database was sealed with another secret key: set CLERK_JWT_PRIVATE_KEY, or delete the instance_settings row "${SETTING}" to make a new one`);
+  }
+}
+
+/** Whether the stored signing key opens with this seal key (undefined: none stored yet); creates nothing. */
+export async function storedSigningKeyOpens(db: Db, sealKey: Buffer): Promise<boolean | undefined> {
+  const sealed = await getSetting(db, SETTING);
+  if (sealed === undefined) return undefined;
+  try {
+    unseal(sealKey, sealed);
+    return true;
+  } catch {
+    return false;
   }
 }
 

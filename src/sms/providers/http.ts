@@ -8,8 +8,15 @@ export interface HttpAnswer {
 }
 
 /** POSTs with a deadline; a network failure or timeout throws (the outbox treats a throw as transient). */
-export async function postWithDeadline(url: string, init: { headers: Record<string, string>; body: string }, timeoutMs: number): Promise<HttpAnswer> {
-  const response = await fetch(url, { method: 'POST', headers: init.headers, body: init.body, signal: AbortSignal.timeout(timeoutMs), redirect: 'error' });
+export function postWithDeadline(url: string, init: { headers: Record<string, string>; body: string }, timeoutMs: number): Promise<HttpAnswer> {
+  return requestWithDeadline(url, { method: 'POST', ...init }, timeoutMs);
+}
+
+/** One bounded request; a network failure or timeout throws. */
+export async function requestWithDeadline(
+  url: string, init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string }, timeoutMs: number,
+): Promise<HttpAnswer> {
+  const response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs), redirect: 'error' });
   // Bounded: a provider's error page is not worth megabytes of memory.
   const text = (await response.text()).slice(0, 4_096);
   return { status: response.status, text };
