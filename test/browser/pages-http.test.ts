@@ -3,6 +3,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectClerkError, fapi } from '../helpers/fapi.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { rawRequest } from '../helpers/raw-http.js';
 import { buildWeb } from '../../scripts/build-web.mjs';
 
 // The browser pages over plain HTTP: how they are served (types, CSP, caching), the
@@ -202,6 +203,14 @@ describe('SMS inbox (development)', () => {
     expect(listed[0].to).toBe('+12025552302');
     expect(listed[1].to).toBe('+12025552301');
     expect(listed[0].created_at).toBeGreaterThanOrEqual(listed[1].created_at);
+  });
+
+  it('HEAD on the live feed answers the stream\'s headers and ends (it used to hang with the connection held)', async () => {
+    const port = new URL(dev.fapiUrl).port;
+    const reply = await rawRequest(dev.fapiUrl, `HEAD /v1/dev/sms_messages/stream HTTP/1.1\r\nHost: localhost:${port}\r\nConnection: close\r\n\r\n`, 3_000);
+    expect(reply.status).toBe(200);
+    expect(reply.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    expect(reply.body).toBe('');
   });
 
   it('a test-mode number sends nothing, so it never shows up', async () => {

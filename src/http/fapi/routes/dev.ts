@@ -36,13 +36,14 @@ class InboxFeed {
 
   constructor(private readonly ctx: AppContext) {}
 
-  async open(res: ServerResponse): Promise<void> {
-    res.writeHead(200, {
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-store',
-      Connection: 'keep-alive',
-      'X-Accel-Buffering': 'no',
-    });
+  /** A HEAD gets the stream's headers and its end: Node writes no body for HEAD, so it would wait forever. */
+  async open(res: ServerResponse, headersOnly: boolean): Promise<void> {
+    const headers = { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store' };
+    if (headersOnly) {
+      res.writeHead(200, headers).end();
+      return;
+    }
+    res.writeHead(200, { ...headers, Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     res.write('retry: 2000\n\n');
     this.streams.add(res);
     res.on('close', () => this.streams.delete(res));
@@ -117,8 +118,8 @@ export function fapiDevRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   const feed = new InboxFeed(ctx);
   app.addHook('preClose', async () => feed.close());
-  app.get('/v1/dev/sms_messages/stream', async (_request, reply) => {
+  app.get('/v1/dev/sms_messages/stream', async (request, reply) => {
     reply.hijack();
-    await feed.open(reply.raw);
+    await feed.open(reply.raw, request.method === 'HEAD');
   });
 }
