@@ -1,4 +1,7 @@
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
 import type { ClerkError } from '../domain/errors.js';
 import { errors } from '../domain/errors.js';
 import { clerkErrorBody } from './errors.js';
@@ -7,7 +10,8 @@ import { apiHeaders } from './response-headers.js';
 
 // Requests Node's HTTP parser refuses before Fastify sees them (headers over 16 KiB, a NUL byte, a
 // broken request line, a bad Content-Length): Node's 'clientError'. Fastify's default handler
-// answers these with its own body; ours answers ClerkErrors, like every other answer.
+// answers these with its own body; ours answers ClerkErrors, like every other answer. So does a
+// CONNECT, which Node keeps from Fastify altogether.
 
 /** Node's parser codes, as the Clerk error each one is. */
 function clerkErrorFor(error: NodeJS.ErrnoException): ClerkError {
@@ -16,18 +20,8 @@ function clerkErrorFor(error: NodeJS.ErrnoException): ClerkError {
   return errors.bodyInvalid('The request could not be read.');
 }
 
-function reasonOf(status: number): string {
-  return ({ 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' } as Record<number, string>)[status] ?? 'Bad Request';
-}
-
-/** Fastify's clientErrorHandler option: one ClerkErrors answer, then the connection is closed. */
-export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket): void {
-  // A peer that reset or already left gets nothing: there is no one to answer.
-  if (error.code === 'ECONNRESET' || !socket.writable) {
-    socket.destroy();
-    return;
-  }
-  const clerkError = clerkErrorFor(error);
+/** One ClerkErrors answer written on the socket itself, then the connection is closed. */
+function answerOnSocket(socket: Duplex, clerkError: ClerkError): void {
   // Fastify made no request for this one, so no id either: a new one, in the header and the body alike.
   const requestId = newRequestId();
   const body = JSON.stringify(clerkErrorBody(clerkError, requestId));
@@ -38,5 +32,29 @@ export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket)
     Connection: 'close',
   };
   const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
-  socket.end(`HTTP/1.1 ${clerkError.status} ${reasonOf(clerkError.status)}\r\n${head}\r\n${body}`);
+  socket.end(`HTTP/1.1 ${clerkError.status} ${STATUS_CODES[clerkError.status] ?? 'Error'}\r\n${head}\r\n${body}`);
+}
+
+/** Fastify's clientErrorHandler option: one ClerkErrors answer, then the connection is closed. */
+export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket): void {
+  // A peer that reset or already left gets nothing: there is no one to answer.
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  answerOnSocket(socket, clerkErrorFor(error));
+}
+
+/**
+ * CONNECT never reaches Fastify: Node hands it to the server's 'connect' listeners and, with none,
+ * closes the connection without a word. Neither API is a proxy, so it is a route that does not exist.
+ */
+export function refuseConnect(app: FastifyInstance): void {
+  app.server.on('connect', (_request: IncomingMessage, socket: Duplex) => {
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    answerOnSocket(socket, errors.routeNotFound());
+  });
 }

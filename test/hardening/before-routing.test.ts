@@ -3,7 +3,7 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { isClerkErrors, rawRequest } from '../helpers/raw-http.js';
 
 // Issue 12, item 9: what Node's HTTP parser or Fastify refuse before any route runs (an over-long
-// header, a NUL byte, no Host, a broken request line) still answers a ClerkErrors body.
+// header, a NUL byte, no Host, a broken request line, a CONNECT) still answers a ClerkErrors body.
 
 let t: TestServer;
 beforeAll(async () => { t = await startTestServer(); });
@@ -18,6 +18,9 @@ const requests: Record<string, string> = {
   'a bad percent-escape in the path': 'GET /v1/%zz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n',
   'a bad Content-Length': 'POST /v1/client HTTP/1.1\r\nHost: localhost\r\nContent-Length: abc\r\n\r\n',
   'both Content-Length and chunked': 'POST /v1/client HTTP/1.1\r\nHost: localhost\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+  // Node hands CONNECT to 'connect' listeners, never to Fastify; with none it closed the connection unanswered.
+  'CONNECT to a path': 'CONNECT /v1/client HTTP/1.1\r\nHost: localhost\r\n\r\n',
+  'CONNECT to a host and port (a proxy request)': 'CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: 127.0.0.1:22\r\n\r\n',
 };
 
 describe.each([['FAPI', () => t.fapiUrl], ['BAPI', () => t.bapiUrl]])('%s before routing', (_api, baseUrl) => {
