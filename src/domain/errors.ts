@@ -96,6 +96,8 @@ export const errors = {
     new ClerkError(431, 'request_headers_too_large', 'request headers too large', 'The request headers are too large.'),
   requestTimeout: () =>
     new ClerkError(408, 'request_timeout', 'request timeout', 'The request was not received in time.'),
+  expectationFailed: () =>
+    new ClerkError(417, 'expectation_failed', 'expectation failed', 'The Expect header asks for something this server does not do.'),
   unsupportedMediaType: () =>
     new ClerkError(415, 'unsupported_media_type', 'unsupported media type',
       'Send application/x-www-form-urlencoded or application/json.'),

@@ -3,7 +3,7 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { isClerkErrors, rawRequest } from '../helpers/raw-http.js';
 
 // Issue 12, item 9: what Node's HTTP parser or Fastify refuse before any route runs (an over-long
-// header, a NUL byte, no Host, a broken request line, a CONNECT) still answers a ClerkErrors body.
+// header, a NUL byte, no Host, a broken request line, a CONNECT, an unmet Expect) still answers a ClerkErrors body.
 
 let t: TestServer;
 beforeAll(async () => { t = await startTestServer(); });
@@ -21,6 +21,8 @@ const requests: Record<string, string> = {
   // Node hands CONNECT to 'connect' listeners, never to Fastify; with none it closed the connection unanswered.
   'CONNECT to a path': 'CONNECT /v1/client HTTP/1.1\r\nHost: localhost\r\n\r\n',
   'CONNECT to a host and port (a proxy request)': 'CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: 127.0.0.1:22\r\n\r\n',
+  // Node answers an Expect other than 100-continue with an empty 417 of its own unless asked not to.
+  'an Expect the server does not meet (417)': 'GET /v1/client HTTP/1.1\r\nHost: localhost\r\nExpect: x-nonsense\r\nConnection: close\r\n\r\n',
 };
 
 describe.each([['FAPI', () => t.fapiUrl], ['BAPI', () => t.bapiUrl]])('%s before routing', (_api, baseUrl) => {

@@ -3,7 +3,7 @@ import { fastifyOptions } from '../fastify-options.js';
 import type { AppContext } from '../../context.js';
 import { errors } from '../../domain/errors.js';
 import { registerErrorHandlers } from '../errors.js';
-import { refuseConnect } from '../client-errors.js';
+import { answerWhatNodeKeepsFromFastify } from '../client-errors.js';
 import { registerResponseHeaders } from '../response-headers.js';
 import { registerHostCheck } from '../host-check.js';
 import { healthRoute } from '../health.js';
@@ -40,7 +40,7 @@ function speakClerkBackendJson(app: FastifyInstance): void {
 export async function buildBapi(ctx: AppContext): Promise<FastifyInstance> {
   const app = Fastify(fastifyOptions(ctx, 'bapi'));
   registerErrorHandlers(app);
-  refuseConnect(app);
+  answerWhatNodeKeepsFromFastify(app);
   registerResponseHeaders(app);
   registerAnswerRecording(app, ctx, 'bapi');
   registerHostCheck(app, ctx);

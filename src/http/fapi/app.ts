@@ -4,7 +4,7 @@ import { fastifyOptions, NODE_HTTP_OPTIONS } from '../fastify-options.js';
 import formBody from '@fastify/formbody';
 import type { AppContext } from '../../context.js';
 import { registerErrorHandlers } from '../errors.js';
-import { refuseConnect } from '../client-errors.js';
+import { answerWhatNodeKeepsFromFastify } from '../client-errors.js';
 import { registerResponseHeaders } from '../response-headers.js';
 import { registerHostCheck } from '../host-check.js';
 import { healthRoute } from '../health.js';
@@ -34,7 +34,7 @@ export async function buildFapi(ctx: AppContext): Promise<FastifyInstance> {
     }),
   });
   registerErrorHandlers(app);
-  refuseConnect(app);
+  answerWhatNodeKeepsFromFastify(app);
   registerResponseHeaders(app);
   registerAnswerRecording(app, ctx, 'fapi');
   registerHostCheck(app, ctx);
