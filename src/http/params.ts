@@ -1,12 +1,14 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { errors } from '../domain/errors.js';
 
 // Reading form or JSON bodies the way Clerk does: booleans may arrive as "true"/"false",
-// unknown fields are refused by name, and nothing of the wrong type reaches the domain.
+// unknown fields are refused by name, and nothing of the wrong type reaches the domain. Nor does a
+// NUL character: PostgreSQL's text cannot hold one (the query fails), and no id, number or name has one.
 
 export type Body = Record<string, unknown>;
 
 const MAX_STRING = 1024;
+const NUL = '\u0000';
 
 /** The body as a plain object with only the allowed fields; an absent body is an empty one. */
 export function readBody(request: FastifyRequest, allowed: readonly string[]): Body {
@@ -23,6 +25,7 @@ export function optionalString(body: Body, name: string): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') throw errors.paramFormatInvalid(name, `${name} must be a string.`);
   if (value.length > MAX_STRING) throw errors.paramFormatInvalid(name, `${name} is too long.`);
+  if (value.includes(NUL)) throw errors.paramFormatInvalid(name, `${name} must not contain a NUL character.`);
   return value;
 }
 
@@ -52,4 +55,12 @@ export function optionalInteger(body: Body, name: string, min: number, max: numb
 export function queryString(request: FastifyRequest, name: string): string | undefined {
   const value = (request.query as Record<string, unknown> | undefined)?.[name];
   return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** A path parameter with a NUL character names nothing that exists: 404 before any query sees it. */
+export function refuseNulInPathParams(app: FastifyInstance): void {
+  app.addHook('preValidation', async (request) => {
+    const params = Object.values((request.params ?? {}) as Record<string, unknown>);
+    if (params.some((value) => typeof value === 'string' && value.includes(NUL))) throw errors.resourceNotFound();
+  });
 }

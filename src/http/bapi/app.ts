@@ -4,6 +4,7 @@ import type { AppContext } from '../../context.js';
 import { errors } from '../../domain/errors.js';
 import { registerErrorHandlers } from '../errors.js';
 import { answerWhatNodeKeepsFromFastify } from '../client-errors.js';
+import { refuseNulInPathParams } from '../params.js';
 import { registerResponseHeaders } from '../response-headers.js';
 import { registerHostCheck } from '../host-check.js';
 import { healthRoute } from '../health.js';
@@ -41,6 +42,7 @@ export async function buildBapi(ctx: AppContext): Promise<FastifyInstance> {
   const app = Fastify(fastifyOptions(ctx, 'bapi'));
   registerErrorHandlers(app);
   answerWhatNodeKeepsFromFastify(app);
+  refuseNulInPathParams(app);
   registerResponseHeaders(app);
   registerAnswerRecording(app, ctx, 'bapi');
   registerHostCheck(app, ctx);

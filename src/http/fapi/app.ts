@@ -5,6 +5,7 @@ import formBody from '@fastify/formbody';
 import type { AppContext } from '../../context.js';
 import { registerErrorHandlers } from '../errors.js';
 import { answerWhatNodeKeepsFromFastify } from '../client-errors.js';
+import { refuseNulInPathParams } from '../params.js';
 import { registerResponseHeaders } from '../response-headers.js';
 import { registerHostCheck } from '../host-check.js';
 import { healthRoute } from '../health.js';
@@ -35,6 +36,7 @@ export async function buildFapi(ctx: AppContext): Promise<FastifyInstance> {
   });
   registerErrorHandlers(app);
   answerWhatNodeKeepsFromFastify(app);
+  refuseNulInPathParams(app);
   registerResponseHeaders(app);
   registerAnswerRecording(app, ctx, 'fapi');
   registerHostCheck(app, ctx);
