@@ -62,16 +62,31 @@ export function rawRequest(baseUrl: string, request: string | Buffer, timeoutMs 
   });
 }
 
-/** True when `body` is a ClerkErrors body: errors[] of {message, long_message, code} and a clerk_trace_id. */
-export function isClerkErrors(body: string): boolean {
+/**
+ * Why `body` is not a ClerkErrors body ({errors: [{message, long_message, code, meta?}], clerk_trace_id}),
+ * or null when it is one.
+ */
+export function clerkErrorsProblem(body: string): string | null {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
   } catch {
-    return false;
+    return 'not JSON';
   }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return 'not a JSON object';
   const value = parsed as { errors?: unknown; clerk_trace_id?: unknown };
-  return Array.isArray(value.errors) && value.errors.length > 0 && typeof value.clerk_trace_id === 'string'
-    && value.errors.every((e: { message?: unknown; long_message?: unknown; code?: unknown }) =>
-      typeof e.message === 'string' && typeof e.long_message === 'string' && typeof e.code === 'string');
+  if (!Array.isArray(value.errors) || value.errors.length === 0) return 'no errors[]';
+  if (typeof value.clerk_trace_id !== 'string') return 'no clerk_trace_id';
+  for (const e of value.errors as { message?: unknown; long_message?: unknown; code?: unknown; meta?: unknown }[]) {
+    if (typeof e !== 'object' || e === null) return 'an error that is not an object';
+    if (typeof e.code !== 'string' || e.code === '') return 'an error without code';
+    if (typeof e.message !== 'string' || typeof e.long_message !== 'string') return `error ${e.code} without message or long_message`;
+    if (e.meta !== undefined && (typeof e.meta !== 'object' || e.meta === null || Array.isArray(e.meta))) return `error ${e.code} with a meta that is not an object`;
+  }
+  return null;
+}
+
+/** True when `body` is a ClerkErrors body: errors[] of {message, long_message, code} and a clerk_trace_id. */
+export function isClerkErrors(body: string): boolean {
+  return clerkErrorsProblem(body) === null;
 }
