@@ -704,6 +704,7 @@ describe('fuzz: hostile requests against every route of both APIs', () => {
     const reached = new Set<string>();
     const secrets = [cast.victim.userId, cast.victim.sessionId, cast.victim.clientId, ...cast.victim.backupCodes];
     const started = Date.now();
+    const cpuBefore = process.cpuUsage();
     const perRound = Math.ceil(REQUESTS / ROUNDS);
     for (let round = 0; round < ROUNDS; round++) {
       const values = await newRound(round);
@@ -728,9 +729,11 @@ describe('fuzz: hostile requests against every route of both APIs', () => {
       }));
     }
     const seconds = (Date.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
     const raw = targets.filter((x) => x.transport === 'raw').length;
     const allPaths = [...paths.fapi.map((p) => `fapi ${p}`), ...paths.bapi.map((p) => `bapi ${p}`)];
-    console.info(`fuzz: ${targets.length} requests (${raw} over raw sockets) from seed ${SEED} in ${seconds.toFixed(1)} s; `
+    console.info(`fuzz: ${targets.length} requests (${raw} over raw sockets) from seed ${SEED} in ${seconds.toFixed(1)} s `
+      + `(${((cpu.user + cpu.system) / 1e6).toFixed(1)} s of CPU, server and client in this process); `
       + `statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}; `
       + `${reached.size} of ${allPaths.length} routes answered 2xx (not: ${allPaths.filter((p) => !reached.has(p)).join(', ')})`);
 
