@@ -3,7 +3,10 @@ import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { createRequire } from 'node:module';
 import type pg from 'pg';
-import { Kysely, Migrator, sql, SqliteDialect, type CompiledQuery, type KyselyConfig, type LogEvent, type Transaction } from 'kysely';
+import {
+  Kysely, Migrator, sql, SqliteDialect, SqliteDriver, type CompiledQuery, type DatabaseConnection, type Driver, type KyselyConfig, type LogEvent,
+  type SqliteDialectConfig, type Transaction,
+} from 'kysely';
 import type { Database } from './schema.js';
 import { migrations } from './migrations/index.js';
 import { withStatementCache } from './statement-cache.js';
@@ -67,6 +70,26 @@ export async function runRead<Row>(db: Db, query: CompiledQuery<Row>): Promise<R
   return (await db.executeQuery(query)).rows;
 }
 
+/**
+ * On some errors (SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM) SQLite ends the transaction by itself. Kysely
+ * then sent ROLLBACK anyway, and its "cannot rollback - no transaction is active" replaced the error
+ * that said why. This driver rolls back only a transaction SQLite still has open.
+ */
+class SqliteDialectKeepingCause extends SqliteDialect {
+  constructor(private readonly config: SqliteDialectConfig, private readonly sqlite: SQLite.Database) {
+    super(config);
+  }
+
+  override createDriver(): Driver {
+    const { sqlite } = this;
+    return new (class extends SqliteDriver {
+      override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+        if (sqlite.inTransaction) await super.rollbackTransaction(connection);
+      }
+    })(this.config);
+  }
+}
+
 function openSqlite(url: string, options: OpenOptions): DatabaseHandle {
   const location = url.slice('sqlite:'.length);
   const memory = location === ':memory:' || location === '';
@@ -81,7 +104,7 @@ function openSqlite(url: string, options: OpenOptions): DatabaseHandle {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   const statements = withStatementCache(sqlite);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }), log: queryErrorLog(options) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialectKeepingCause({ database: statements }, sqlite), log: queryErrorLog(options) });
   directReaders.set(db, (query) => {
     if (sqlite.inTransaction || !SELECT.test(query.sql)) return undefined;
     try {
