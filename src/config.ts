@@ -200,6 +200,57 @@ export function isLoopbackHost(host: string): boolean {
   return /^(localhost|127(\.\d{1,3}){3}|::1|\[::1\])$/i.test(host.trim());
 }
 
+/** The code a driver or Node gives an error (SQLITE_READONLY, a SQLSTATE, ECONNREFUSED), also inside an AggregateError. */
+export function errorCode(error: unknown): string | undefined {
+  // pg and net try each address of "localhost": the AggregateError holds one error per address.
+  const first = error instanceof AggregateError && error.errors.length > 0 ? error.errors[0] : error;
+  const code = (first as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/**
+ * A setting whose value is well formed but does not work (a read-only file, a port in use, a server
+ * that does not answer): still one `VARIABLE: ...` line, saying what failed, the code and the cause.
+ */
+export function settingFailed(variable: string, what: string, error: unknown): ConfigError {
+  const first = error instanceof AggregateError && error.errors.length > 0 ? error.errors[0] : error;
+  const message = first instanceof Error ? first.message : String(first);
+  const code = errorCode(error);
+  return new ConfigError(variable, `${what}${code === undefined ? '' : ` (${code})`}: ${message}`);
+}
+
+/** A URL as messages may show it: the user and password, if any, masked (`postgres://***:***@host/db`). */
+export function redactUrl(raw: string): string {
+  try {
+    const parsed = new URL(raw);
+    if (parsed.username === '' && parsed.password === '') return raw;
+    if (parsed.username !== '') parsed.username = '***';
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(not a URL)';
+  }
+}
+
+function redisUrl(env: Env): string | undefined {
+  const raw = text(env, 'REDIS_URL');
+  if (raw === undefined) return undefined;
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    parsed = undefined;
+  }
+  // The value is not repeated: it may carry Redis's password.
+  if (!parsed || !['redis:', 'rediss:'].includes(parsed.protocol) || parsed.hostname === '') {
+    throw new ConfigError('REDIS_URL', 'expected redis://[user:password@]host[:port][/db] or rediss://...');
+  }
+  return raw;
+}
+
+/** pino's levels; an unknown one used to stop the start with pino's own words. */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
 function databaseUrl(env: Env): string {
   const raw = text(env, 'DATABASE_URL') ?? 'sqlite:./data/phone-numbers.db';
   if (raw.startsWith('sqlite:') || raw.startsWith('postgres://') || raw.startsWith('postgresql://')) return raw;
@@ -272,7 +323,7 @@ export function readConfig(env: Env = process.env): { config: Config; problems: 
     backendHost: text(env, 'BACKEND_HOST') ?? '127.0.0.1',
     databaseUrl: check(() => databaseUrl(env)),
     databasePoolSize: check(() => integer(env, 'DATABASE_POOL_SIZE', 10, 1, 1000)),
-    redisUrl: text(env, 'REDIS_URL'),
+    redisUrl: check(() => redisUrl(env)),
     instanceType,
     secretKey,
     publicUrl: check(() => url(env, 'PUBLIC_URL')),
@@ -299,7 +350,7 @@ export function readConfig(env: Env = process.env): { config: Config; problems: 
     sessionLifetimeSeconds: check(() => integer(env, 'SESSION_LIFETIME_SECONDS', 7 * 86_400, 60, 365 * 86_400)),
     trustProxy: check(() => boolean(env, 'TRUST_PROXY', false)),
     metricsToken: check(() => metricsToken(env)),
-    logLevel: text(env, 'LOG_LEVEL') ?? (env.NODE_ENV === 'test' ? 'silent' : 'info'),
+    logLevel: check(() => oneOf(env, 'LOG_LEVEL', LOG_LEVELS, env.NODE_ENV === 'test' ? 'silent' : 'info')),
     bodyLimitBytes: check(() => integer(env, 'BODY_LIMIT_BYTES', 16 * 1024, 1024, 10 * 1024 * 1024)),
     outboxWorker: check(() => boolean(env, 'OUTBOX_WORKER', true)),
     outboxPollMs: check(() => integer(env, 'OUTBOX_POLL_MS', 1000, 10, 600_000)),

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { deriveKeys, newSecretKey, publishableKey, type DerivedKeys } from './domain/keys.js';
-import { migrate, openDatabase, type DatabaseHandle } from './store/db.js';
+import { openDatabase, prepareDatabase, type DatabaseHandle } from './store/db.js';
 import { DEV_SECRET_KEY_SETTING, getOrCreateSetting } from './store/settings.js';
 import { createLogger } from './logger.js';
 import { createSmsProvider } from './sms/providers/index.js';
@@ -52,7 +52,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const metrics = new Metrics();
   const database = openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize, onQueryError: (error) => metrics.queryFailed(error) });
   try {
-    await migrate(database);
+    await prepareDatabase(database);
     const secretKey = await resolveSecretKey(config, database);
     const live = secretKey.startsWith('sk_live_');
     const frontendApiUrl = config.publicUrl ?? options.frontendApiUrl ?? `http://localhost:${config.port}`;

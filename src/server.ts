@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { Config } from './config.js';
+import { errorCode, settingFailed, type Config } from './config.js';
 import { createContext, type AppContext } from './context.js';
 import { publishableKey } from './domain/keys.js';
 import { buildBapi } from './http/bapi/app.js';
@@ -24,13 +24,25 @@ function urlOf(app: FastifyInstance, hostFallback: string): string {
   return `http://${host}:${address.port}`;
 }
 
+/** A port in use (or not ours to take) names PORT, an address this machine lacks names HOST. */
+async function listen(app: FastifyInstance, port: number, host: string, [portVariable, hostVariable]: [string, string]): Promise<void> {
+  try {
+    await app.listen({ port, host });
+  } catch (error) {
+    const code = errorCode(error);
+    if (code === 'EADDRINUSE' || code === 'EACCES') throw settingFailed(portVariable, `cannot listen on ${host}:${port}`, error);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw settingFailed(hostVariable, `cannot listen on ${host}:${port}`, error);
+    throw error;
+  }
+}
+
 export async function startServer(config: Config, options: { logger?: Logger } = {}): Promise<RunningServer> {
   const ctx = await createContext(config, options);
   const fapi = await buildFapi(ctx);
   const bapi = await buildBapi(ctx);
   try {
-    await fapi.listen({ port: config.port, host: config.host });
-    await bapi.listen({ port: config.backendPort, host: config.backendHost });
+    await listen(fapi, config.port, config.host, ['PORT', 'HOST']);
+    await listen(bapi, config.backendPort, config.backendHost, ['BACKEND_PORT', 'BACKEND_HOST']);
   } catch (error) {
     await Promise.allSettled([fapi.close(), bapi.close()]);
     await ctx.database.close();

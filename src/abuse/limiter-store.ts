@@ -1,4 +1,5 @@
 import type { Redis as RedisClient } from 'ioredis';
+import { redactUrl, settingFailed } from '../config.js';
 import {
   RateLimiterMemory, RateLimiterPostgres, RateLimiterRedis, RateLimiterSQLite, type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
@@ -96,12 +97,14 @@ async function redisStore(url: string, keyPrefix: string): Promise<LimiterStore>
   // Loaded only when REDIS_URL is set: without Redis the process never pays the client's memory.
   const { Redis } = await import('ioredis');
   const client: RedisClient = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 5_000 });
-  client.on('error', () => undefined);
+  // connect() itself only says "Connection is closed."; the socket's own error says why.
+  let cause: Error | undefined;
+  client.on('error', (error: Error) => { cause ??= error; });
   try {
     await client.connect();
   } catch (error) {
     client.disconnect();
-    throw new Error(`REDIS_URL: cannot connect (${(error as Error).message})`);
+    throw settingFailed('REDIS_URL', `cannot connect to ${redactUrl(url)}`, cause ?? error);
   }
   return {
     limiter: (spec) => {

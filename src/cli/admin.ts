@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
 import { createContext, type AppContext } from '../context.js';
 import { createSignInToken, createUser, DEFAULT_SIGN_IN_TOKEN_SECONDS } from '../admin/users.js';
-import { migrate, openDatabase } from '../store/db.js';
+import { openDatabase, prepareDatabase } from '../store/db.js';
 import { ClerkError } from '../domain/errors.js';
 import { collect, print } from './output.js';
 
@@ -28,7 +28,7 @@ export function adminCommands(program: Command): void {
     const config = loadConfig();
     const database = openDatabase(config.databaseUrl, { poolSize: 1 });
     try {
-      const applied = await migrate(database);
+      const applied = await prepareDatabase(database);
       process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'up to date\n');
     } finally {
       await database.close();

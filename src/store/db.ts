@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -7,6 +8,7 @@ import {
   Kysely, Migrator, sql, SqliteDialect, SqliteDriver, type CompiledQuery, type DatabaseConnection, type Driver, type KyselyConfig, type LogEvent,
   type SqliteDialectConfig, type Transaction,
 } from 'kysely';
+import { ConfigError, errorCode, redactUrl, settingFailed } from '../config.js';
 import type { Database } from './schema.js';
 import { migrations } from './migrations/index.js';
 import { withStatementCache } from './statement-cache.js';
@@ -22,6 +24,8 @@ export interface DatabaseHandle {
   dialect: Dialect;
   /** PostgreSQL only: the schema `?schema=` named, which holds every table (null: the search_path default). */
   schema: string | null;
+  /** What messages call it: the SQLite file, or the PostgreSQL URL with its password masked. */
+  label: string;
   /** The driver underneath, for libraries that need it (rate-limiter-flexible's SQL stores). */
   raw: { dialect: 'sqlite'; sqlite: SQLite.Database } | { dialect: 'postgres'; pool: pg.Pool };
   /** Closes the connection or pool; safe to call more than once. */
@@ -95,14 +99,12 @@ function openSqlite(url: string, options: OpenOptions): DatabaseHandle {
   const memory = location === ':memory:' || location === '';
   if (!memory) mkdirSync(dirname(location), { recursive: true });
   const sqlite = new SQLite(memory ? ':memory:' : location);
-  // Several processes may share one file (CLI next to the server, a restarted worker): wait, don't fail.
-  // First, so that switching a new file to WAL also waits for a process doing the same.
-  sqlite.pragma('busy_timeout = 5000');
-  // A new file starts in rollback mode, where two processes switching it at once can deadlock; SQLite
-  // then answers one of them busy at once, without waiting. That one retries.
-  whileBusy(() => sqlite.pragma('journal_mode = WAL'));
-  sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('foreign_keys = ON');
+  try {
+    configureSqlite(sqlite);
+  } catch (error) {
+    sqlite.close();
+    throw error;
+  }
   const statements = withStatementCache(sqlite);
   const db = new Kysely<Database>({ dialect: new SqliteDialectKeepingCause({ database: statements }, sqlite), log: queryErrorLog(options) });
   directReaders.set(db, (query) => {
@@ -114,7 +116,18 @@ function openSqlite(url: string, options: OpenOptions): DatabaseHandle {
       throw error;
     }
   });
-  return { db, dialect: 'sqlite', schema: null, raw: { dialect: 'sqlite', sqlite }, close: closeOnce(() => db.destroy()) };
+  return { db, dialect: 'sqlite', schema: null, label: memory ? ':memory:' : location, raw: { dialect: 'sqlite', sqlite }, close: closeOnce(() => db.destroy()) };
+}
+
+function configureSqlite(sqlite: SQLite.Database): void {
+  // Several processes may share one file (CLI next to the server, a restarted worker): wait, don't fail.
+  // First, so that switching a new file to WAL also waits for a process doing the same.
+  sqlite.pragma('busy_timeout = 5000');
+  // A new file starts in rollback mode, where two processes switching it at once can deadlock; SQLite
+  // then answers one of them busy at once, without waiting. That one retries.
+  whileBusy(() => sqlite.pragma('journal_mode = WAL'));
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
 }
 
 /** A `postgres://` DATABASE_URL without our `?schema=` (libpq does not know it), and that schema. */
@@ -152,12 +165,18 @@ function openPostgres(url: string, options: OpenOptions): DatabaseHandle {
   // end the process. The pool discards that connection and the next query opens a new one.
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new ScopedPostgresDialect({ pool }), log: queryErrorLog(options) });
-  return { db, dialect: 'postgres', schema, raw: { dialect: 'postgres', pool }, close: closeOnce(() => db.destroy()) };
+  return { db, dialect: 'postgres', schema, label: redactUrl(url), raw: { dialect: 'postgres', pool }, close: closeOnce(() => db.destroy()) };
 }
 
+/** Opens the database; a file that cannot be opened is one DATABASE_URL line (see databaseStartError). */
 export function openDatabase(url: string, options: OpenOptions = {}): DatabaseHandle {
-  if (url.startsWith('sqlite:')) return openSqlite(url, options);
-  return openPostgres(url, options);
+  try {
+    if (url.startsWith('sqlite:')) return openSqlite(url, options);
+    return openPostgres(url, options);
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw databaseStartError(url.startsWith('sqlite:') ? url.slice('sqlite:'.length) : redactUrl(url), error);
+  }
 }
 
 function migrator(database: DatabaseHandle): Migrator {
@@ -289,9 +308,73 @@ export async function probeWritable(database: DatabaseHandle): Promise<void> {
   }
 }
 
+/**
+ * Start-up: the migrations, then proof that a write goes through, before anything listens. A server
+ * on a read-only or full database would otherwise start, answer healthy and fail every write.
+ */
+export async function prepareDatabase(database: DatabaseHandle): Promise<string[]> {
+  try {
+    const applied = await migrate(database);
+    await probeWrite(database);
+    return applied;
+  } catch (error) {
+    throw databaseStartError(database.label, error);
+  }
+}
+
 /** Reads one row through the pool: proves the database answers and is migrated (the health check). */
 export async function checkDatabase(db: Db): Promise<void> {
   await db.selectFrom('instance_settings').select('key').limit(1).execute();
+}
+
+const probeRolledBack = new Error('write probe rolled back');
+
+/**
+ * Writes one row and rolls it back: proves the database answers, is migrated and takes writes (the
+ * start-up check and the health check). The row is bigger than a page, so SQLite must find pages for
+ * it: a database at its size limit fails here as every growing write would. Nothing reaches the disk.
+ */
+export async function probeWrite(database: DatabaseHandle): Promise<void> {
+  // A key of its own per probe: probes of several instances never wait on each other's row.
+  const key = `write_probe:${randomBytes(8).toString('hex')}`;
+  const value = database.dialect === 'sqlite' ? sql`zeroblob(16384)` : sql`repeat('x', 16384)`;
+  try {
+    await database.db.transaction().execute(async (tx) => {
+      await sql`insert into instance_settings (key, value) values (${key}, ${value})`.execute(tx);
+      throw probeRolledBack;
+    });
+  } catch (error) {
+    if (error !== probeRolledBack) throw error;
+  }
+}
+
+/** Why a database cannot take writes, as the health check names it. */
+export type DatabaseFault = 'read_only' | 'full' | 'unreachable';
+
+export function databaseFault(error: unknown): DatabaseFault {
+  const code = errorCode(error) ?? '';
+  // 25006: read_only_sql_transaction (a standby, or default_transaction_read_only).
+  if (code.startsWith('SQLITE_READONLY') || code === '25006') return 'read_only';
+  // 53100: disk_full.
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === '53100') return 'full';
+  return 'unreachable';
+}
+
+/**
+ * A database that cannot be used at start, as one line naming DATABASE_URL, the file (or the URL,
+ * its password masked), what is wrong and the driver's code: what to fix, without reading a stack.
+ */
+export function databaseStartError(label: string, error: unknown): ConfigError {
+  const code = errorCode(error) ?? '';
+  const fault = databaseFault(error);
+  if (fault === 'read_only') return settingFailed('DATABASE_URL', `${label} is read-only`, error);
+  if (fault === 'full') return settingFailed('DATABASE_URL', `${label} is full`, error);
+  if (code.startsWith('SQLITE_CANTOPEN') || ['EEXIST', 'ENOTDIR', 'EACCES', 'EPERM', 'EROFS'].includes(code)) {
+    return settingFailed('DATABASE_URL', `cannot open ${label}`, error);
+  }
+  // Node's own codes (ECONNREFUSED, ENOTFOUND, ETIMEDOUT): the server is not there.
+  if (/^E[A-Z]+$/.test(code)) return settingFailed('DATABASE_URL', `cannot reach ${label}`, error);
+  return settingFailed('DATABASE_URL', label, error);
 }
 
 /** True when a write failed on a unique constraint, in either dialect. */
