@@ -322,11 +322,6 @@ export async function prepareDatabase(database: DatabaseHandle): Promise<string[
   }
 }
 
-/** Reads one row through the pool: proves the database answers and is migrated (the health check). */
-export async function checkDatabase(db: Db): Promise<void> {
-  await db.selectFrom('instance_settings').select('key').limit(1).execute();
-}
-
 const probeRolledBack = new Error('write probe rolled back');
 
 /**

@@ -1,11 +1,17 @@
+import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
+import { withPostgres } from '../helpers/postgres.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 // A database that stops taking writes while the server runs: full (a real SQLITE_FULL, from SQLite's
-// own size limit on the server's connection). A failed request must log the real cause once.
-// (Runs once, in the SQLite project.)
+// own size limit on the server's connection) or read-only (a PostgreSQL role switched to read-only
+// transactions, as an operator or a failover to a standby does). The health check must say so, and
+// a failed request must log the real cause once. (Runs once, in the SQLite project: it opens the
+// PostgreSQL it needs itself.)
+
+const POSTGRES_URL = process.env.TEST_DATABASE_URL?.trim() || 'postgres://postgres@127.0.0.1:5432/test';
 
 let servers: TestServer[] = [];
 const cleanups: (() => Promise<void>)[] = [];
@@ -27,6 +33,22 @@ async function server(env: Record<string, string> = {}, logger = capturedLog().l
   return t;
 }
 
+async function health(base: string): Promise<{ status: number; body: any }> {
+  const response = await fetch(new URL('/v1/health', base));
+  return { status: response.status, body: await response.json() };
+}
+
+/** The health check's answer once it says `database` (or healthy): one probe answers for a second, so ask until it changes. */
+async function healthOnce(base: string, database: string | undefined): Promise<{ status: number; body: any }> {
+  const deadline = Date.now() + 10_000;
+  let reply = await health(base);
+  while (reply.body.database !== database && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    reply = await health(base);
+  }
+  return reply;
+}
+
 /** SQLite's own limit on this connection: no page beyond those the file has now. A real SQLITE_FULL. */
 function fillToTheBrim(t: TestServer): void {
   const { raw } = t.server.ctx.database;
@@ -37,7 +59,17 @@ function fillToTheBrim(t: TestServer): void {
   expect(raw.sqlite.pragma('freelist_count', { simple: true })).toBe(0);
 }
 
-describe('a full database (issue 12 item 6)', () => {
+function unhealthy(database: string) {
+  return {
+    status: 'unhealthy',
+    database,
+    message: expect.any(String),
+    errors: [{ code: 'service_unavailable', message: expect.any(String), long_message: expect.any(String) }],
+    clerk_trace_id: expect.stringMatching(/^[0-9a-f]{32}$/),
+  };
+}
+
+describe('a full database (issue 12 items 5 and 6)', () => {
   it('a write that fails on SQLITE_FULL answers Clerk\'s 500 and logs SQLITE_FULL once, not "cannot rollback"', async () => {
     const { lines, logger } = capturedLog();
     const t = await server({}, logger);
@@ -64,5 +96,73 @@ describe('a full database (issue 12 item 6)', () => {
     expect(failures, JSON.stringify(failures)).toHaveLength(1);
     expect(failures[0]!.err).toMatchObject({ driver_code: 'SQLITE_FULL', message: 'database or disk is full' });
     expect(JSON.stringify(lines)).not.toContain('cannot rollback');
+  });
+
+  it('GET /v1/health answers 503 database: full on both APIs, and healthy again once there is room', async () => {
+    const t = await server();
+    for (const base of [t.fapiUrl, t.bapiUrl]) expect(await health(base)).toEqual({ status: 200, body: { status: 'healthy' } });
+    fillToTheBrim(t);
+    for (const base of [t.fapiUrl, t.bapiUrl]) expect(await healthOnce(base, 'full')).toEqual({ status: 503, body: unhealthy('full') });
+    const { raw } = t.server.ctx.database;
+    if (raw.dialect === 'sqlite') raw.sqlite.pragma('max_page_count = 1073741823');
+    expect(await healthOnce(t.fapiUrl, undefined)).toEqual({ status: 200, body: { status: 'healthy' } });
+  });
+});
+
+describe('a read-only database (issue 12 items 4 and 5)', () => {
+  /** A role of this test's own, allowed to make its schema in the test database; dropped after. */
+  async function postgresRole(): Promise<{ url: string; role: string; schema: string }> {
+    const role = `pn_ro_${randomBytes(5).toString('hex')}`;
+    const schema = `pn_ro_schema_${randomBytes(5).toString('hex')}`;
+    const database = new URL(POSTGRES_URL).pathname.slice(1);
+    await withPostgres(async (c) => {
+      await c.query(`create role ${role} login`);
+      await c.query(`grant create on database "${database}" to ${role}`);
+    }, POSTGRES_URL);
+    cleanups.push(() => withPostgres(async (c) => {
+      await c.query(`select pg_terminate_backend(pid) from pg_stat_activity where usename = $1`, [role]);
+      await c.query(`drop schema if exists ${schema} cascade`);
+      await c.query(`revoke create on database "${database}" from ${role}`);
+      await c.query(`drop role ${role}`);
+    }, POSTGRES_URL));
+    const url = new URL(POSTGRES_URL);
+    url.username = role;
+    url.password = '';
+    url.searchParams.set('schema', schema);
+    return { url: url.toString(), role, schema };
+  }
+
+  async function makeReadOnly(role: string): Promise<void> {
+    await withPostgres(async (c) => {
+      await c.query(`alter role ${role} set default_transaction_read_only = on`);
+      // Connections made before keep their setting: end them, as a failover would.
+      await c.query(`select pg_terminate_backend(pid) from pg_stat_activity where usename = $1`, [role]);
+    }, POSTGRES_URL);
+  }
+
+  it('PostgreSQL switched to read-only while running: GET /v1/health answers 503 database: read_only', async () => {
+    const { url, role } = await postgresRole();
+    const t = await server({ DATABASE_URL: url });
+    expect(await health(t.fapiUrl)).toEqual({ status: 200, body: { status: 'healthy' } });
+    await makeReadOnly(role);
+    // The pool may first find its ended connections (unreachable), then reconnects read-only.
+    expect(await healthOnce(t.fapiUrl, 'read_only')).toEqual({ status: 503, body: unhealthy('read_only') });
+    expect(await healthOnce(t.bapiUrl, 'read_only')).toEqual({ status: 503, body: unhealthy('read_only') });
+  });
+
+  it('a server does not start on a read-only PostgreSQL: one DATABASE_URL error, the URL without its user', async () => {
+    const { url, role } = await postgresRole();
+    const first = await server({ DATABASE_URL: url });
+    await first.close();
+    servers = [];
+    await makeReadOnly(role);
+    const started = startTestServer({ DATABASE_URL: url, OUTBOX_WORKER: 'false' });
+    await expect(started).rejects.toMatchObject({
+      name: 'ConfigError',
+      variable: 'DATABASE_URL',
+      message: expect.stringMatching(/^DATABASE_URL: postgres:\/\/\*\*\*@127\.0\.0\.1:5432\/\w+\?schema=\w+ is read-only \(25006\): cannot execute \w+/),
+    });
+    const error = await started.catch((e: Error) => e);
+    expect(String(error)).not.toContain(role);
   });
 });
