@@ -16,6 +16,10 @@ const fapiSpec = new URL('../shared/clerk-openapi/fapi-2026-05-12.yml', import.m
 
 const skippedChecks: SkippedCheck[] = [
   ...(postgresUrl ? [] : [{ name: 'PostgreSQL half', notice: '!!! PostgreSQL half SKIPPED: TEST_DATABASE_URL is not set (the suite ran on SQLite only)' }]),
+  ...(process.getuid?.() === 0 ? [] : [{
+    name: 'full-disk test',
+    notice: '!!! Full-disk test SKIPPED: it mounts a 1 MiB tmpfs, which needs root (test/hardening/database-faults.test.ts; the SQLITE_FULL tests through max_page_count still ran)',
+  }]),
   ...(existsSync(fapiSpec) ? [] : [{
     name: 'FAPI contract checks',
     notice: `!!! FAPI contract checks SKIPPED: ${fapiSpec.pathname} is missing (responses were NOT validated against Clerk's OpenAPI file)`,

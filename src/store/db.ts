@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { createRequire } from 'node:module';
@@ -324,12 +325,31 @@ export async function prepareDatabase(database: DatabaseHandle): Promise<string[
 
 const probeRolledBack = new Error('write probe rolled back');
 
+/** Less room than this beside a SQLite file counts as full: the next commit that grows the WAL or the file fails. */
+const MIN_FREE_BYTES = 64 * 1024;
+
+/**
+ * The rolled-back row never reaches the disk, so a full disk is seen on the file system itself: an
+ * ENOSPC error when the directory of the file has less than MIN_FREE_BYTES left.
+ */
+async function checkRoom(sqlite: SQLite.Database): Promise<void> {
+  if (sqlite.memory) return;
+  const stats = await statfs(dirname(sqlite.name));
+  // Root may write into the blocks kept for it (ext4 keeps 5%); anyone else only into the available ones.
+  const free = (process.getuid?.() === 0 ? stats.bfree : stats.bavail) * stats.bsize;
+  if (free < MIN_FREE_BYTES) {
+    throw Object.assign(new Error(`${Math.floor(free / 1024)} KiB left on its file system`), { code: 'ENOSPC' });
+  }
+}
+
 /**
  * Writes one row and rolls it back: proves the database answers, is migrated and takes writes (the
  * start-up check and the health check). The row is bigger than a page, so SQLite must find pages for
- * it: a database at its size limit fails here as every growing write would. Nothing reaches the disk.
+ * it: a database at its size limit fails here as every growing write would. On SQLite the file
+ * system must also have room left (checkRoom).
  */
 export async function probeWrite(database: DatabaseHandle): Promise<void> {
+  if (database.raw.dialect === 'sqlite') await checkRoom(database.raw.sqlite);
   // A key of its own per probe: probes of several instances never wait on each other's row.
   const key = `write_probe:${randomBytes(8).toString('hex')}`;
   const value = database.dialect === 'sqlite' ? sql`zeroblob(16384)` : sql`repeat('x', 16384)`;

@@ -1,4 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
@@ -11,6 +15,7 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 // a failed request must log the real cause once. (Runs once, in the SQLite project: it opens the
 // PostgreSQL it needs itself.)
 
+const root = process.getuid?.() === 0;
 const POSTGRES_URL = process.env.TEST_DATABASE_URL?.trim() || 'postgres://postgres@127.0.0.1:5432/test';
 
 let servers: TestServer[] = [];
@@ -105,6 +110,57 @@ describe('a full database (issue 12 items 5 and 6)', () => {
     for (const base of [t.fapiUrl, t.bapiUrl]) expect(await healthOnce(base, 'full')).toEqual({ status: 503, body: unhealthy('full') });
     const { raw } = t.server.ctx.database;
     if (raw.dialect === 'sqlite') raw.sqlite.pragma('max_page_count = 1073741823');
+    expect(await healthOnce(t.fapiUrl, undefined)).toEqual({ status: 200, body: { status: 'healthy' } });
+  });
+});
+
+describe('a full disk (issue 12 items 4, 5 and 6)', () => {
+  /** A file system of 1 MiB of its own (a tmpfs: mounting one needs root; vitest.config.ts says so when not). */
+  function smallDisk(): string {
+    const mountPoint = mkdtempSync(join(tmpdir(), 'phone-numbers-disk-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint]);
+    cleanups.push(async () => {
+      execFileSync('umount', [mountPoint]);
+      rmSync(mountPoint, { recursive: true, force: true });
+    });
+    return mountPoint;
+  }
+
+  /** Fills the disk to its last block with a file beside the database. */
+  function fillDisk(mountPoint: string): string {
+    const filler = join(mountPoint, 'filler');
+    expect(() => { for (;;) appendFileSync(filler, Buffer.alloc(4096)); }).toThrow(/ENOSPC/);
+    return filler;
+  }
+
+  it.skipIf(!root)('GET /v1/health answers 503 database: full, writes log SQLITE_FULL, and a start stops on DATABASE_URL', async () => {
+    const disk = smallDisk();
+    const file = join(disk, 'db.sqlite');
+    const { lines, logger } = capturedLog();
+    const t = await server({ DATABASE_URL: `sqlite:${file}` }, logger);
+    expect(await health(t.fapiUrl)).toEqual({ status: 200, body: { status: 'healthy' } });
+    const filler = fillDisk(disk);
+
+    for (const base of [t.fapiUrl, t.bapiUrl]) expect(await healthOnce(base, 'full')).toEqual({ status: 503, body: unhealthy('full') });
+    const response = await fetch(new URL('/v1/users', t.bapiUrl), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.secretKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ first_name: 'Full' }),
+    });
+    expect(response.status).toBe(500);
+    expect((await response.json()).errors[0].code).toBe('internal_clerk_error');
+    const failures = lines.filter((l) => l.msg === 'request failed');
+    expect(failures).toHaveLength(1);
+    expect(failures[0]!.err).toMatchObject({ driver_code: 'SQLITE_FULL' });
+    expect(JSON.stringify(lines)).not.toContain('cannot rollback');
+
+    // A second instance on the same full disk does not start.
+    await expect(startTestServer({ DATABASE_URL: `sqlite:${file}`, OUTBOX_WORKER: 'false' })).rejects.toMatchObject({
+      variable: 'DATABASE_URL',
+      message: expect.stringMatching(new RegExp(`^DATABASE_URL: ${file.replace(/[.]/g, '\\.')} is full \\((ENOSPC|SQLITE_FULL)\\): `)),
+    });
+
+    rmSync(filler);
     expect(await healthOnce(t.fapiUrl, undefined)).toEqual({ status: 200, body: { status: 'healthy' } });
   });
 });
