@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
 import { errors } from '../domain/errors.js';
-import { databaseFault, probeWrite, type DatabaseFault } from '../store/db.js';
+import { databaseFault, probeWritable, type DatabaseFault } from '../store/db.js';
 import { sendClerkError } from './errors.js';
 
 // GET /v1/health for load balancers: 200 {status: healthy} when the database takes a write, else 503
@@ -29,7 +29,7 @@ function withinTimeout(check: Promise<void>): Promise<void> {
 }
 
 export function healthRoute(app: FastifyInstance, ctx: AppContext): void {
-  // The probe is a write rolled back (store/db.ts probeWrite): about 0.25 ms on SQLite and 1.2 ms on
+  // The probe is a write rolled back (store/db.ts probeWritable): about 0.25 ms on SQLite and 1.2 ms on
   // PostgreSQL here, five and three times the read it replaced, and it takes the write lock. This route
   // needs no key, so a flood of it must not keep the database busy: one probe answers every check
   // for a second (a balancer probes every few seconds; a fault shows within one).
@@ -37,7 +37,7 @@ export function healthRoute(app: FastifyInstance, ctx: AppContext): void {
   const probe = (): Promise<unknown> => {
     const now = Date.now();
     if (last === undefined || now - last.at >= PROBE_REUSE_MS) {
-      last = { at: now, failure: withinTimeout(probeWrite(ctx.database)).then(() => undefined, (error: unknown) => error) };
+      last = { at: now, failure: withinTimeout(probeWritable(ctx.database)).then(() => undefined, (error: unknown) => error) };
     }
     return last.failure;
   };

@@ -264,6 +264,12 @@ export interface MigrationState {
   unknown: string[];
 }
 
+/** A query on a table (or, on PostgreSQL, a schema) not created yet. */
+function isMissingTable(error: unknown): boolean {
+  const e = error as { code?: string; message?: string };
+  return e.code === '42P01' || e.code === '3F000' || /no such table/.test(e.message ?? '');
+}
+
 /** Which migrations the database has, without applying any. */
 export async function migrationState(database: DatabaseHandle): Promise<MigrationState> {
   const known = await migrator(database).getMigrations();
@@ -273,8 +279,7 @@ export async function migrationState(database: DatabaseHandle): Promise<Migratio
     applied = (await sql<{ name: string }>`select name from ${sql.table(table)} order by name`.execute(database.db)).rows.map((r) => r.name);
   } catch (error) {
     // A database never migrated has no bookkeeping table (nor, on PostgreSQL, maybe its schema).
-    const e = error as { code?: string; message?: string };
-    if (!(e.code === '42P01' || e.code === '3F000' || /no such table/.test(e.message ?? ''))) throw error;
+    if (!isMissingTable(error)) throw error;
   }
   return {
     applied,
@@ -284,39 +289,13 @@ export async function migrationState(database: DatabaseHandle): Promise<Migratio
 }
 
 /**
- * Proves the database takes writes (the file is writable, the user may create tables, the server is
- * no read-only replica) by creating a table in a transaction that is then rolled back: nothing stays.
- */
-export async function probeWritable(database: DatabaseHandle): Promise<void> {
-  if (database.dialect === 'postgres' && database.schema !== null) {
-    const found = await sql<{ ok: boolean }>`select exists (select 1 from pg_namespace where nspname = ${database.schema}) as ok`.execute(database.db);
-    // Not there yet: the first migration creates it, which takes CREATE on the database.
-    if (!found.rows[0]!.ok) {
-      const may = await sql<{ ok: boolean; replica: boolean }>`select has_database_privilege(current_database(), 'CREATE') as ok, pg_is_in_recovery() as replica`.execute(database.db);
-      if (may.rows[0]!.replica) throw new Error('the server is a read-only replica');
-      if (!may.rows[0]!.ok) throw new Error(`the user may not create the schema ${database.schema}`);
-      return;
-    }
-  }
-  const rolledBack = new Error('rolled back');
-  try {
-    await database.db.transaction().execute(async (tx) => {
-      await sql`create table phone_numbers_doctor_probe (id integer)`.execute(tx);
-      throw rolledBack;
-    });
-  } catch (error) {
-    if (error !== rolledBack) throw error;
-  }
-}
-
-/**
  * Start-up: the migrations, then proof that a write goes through, before anything listens. A server
  * on a read-only or full database would otherwise start, answer healthy and fail every write.
  */
 export async function prepareDatabase(database: DatabaseHandle): Promise<string[]> {
   try {
     const applied = await migrate(database);
-    await probeWrite(database);
+    await probeWritable(database);
     return applied;
   } catch (error) {
     throw databaseStartError(database.label, error);
@@ -324,6 +303,18 @@ export async function prepareDatabase(database: DatabaseHandle): Promise<string[
 }
 
 const probeRolledBack = new Error('write probe rolled back');
+
+/** Runs one write in a transaction that is then rolled back: nothing stays. */
+async function rolledBack(database: DatabaseHandle, write: (tx: Transaction<Database>) => Promise<unknown>): Promise<void> {
+  try {
+    await database.db.transaction().execute(async (tx) => {
+      await write(tx);
+      throw probeRolledBack;
+    });
+  } catch (error) {
+    if (error !== probeRolledBack) throw error;
+  }
+}
 
 /** Less room than this beside a SQLite file counts as full: the next commit that grows the WAL or the file fails. */
 const MIN_FREE_BYTES = 64 * 1024;
@@ -343,23 +334,32 @@ async function checkRoom(sqlite: SQLite.Database): Promise<void> {
 }
 
 /**
- * Writes one row and rolls it back: proves the database answers, is migrated and takes writes (the
- * start-up check and the health check). The row is bigger than a page, so SQLite must find pages for
- * it: a database at its size limit fails here as every growing write would. On SQLite the file
- * system must also have room left (checkRoom).
+ * Proves the database takes writes (the file is writable and has room, the user may write, the server
+ * is no read-only replica) with writes rolled back: the start-up check, the health check and doctor.
+ * A migrated database gets one row bigger than a page, so SQLite must find pages for it: a database at
+ * its size limit fails here as every growing write would. One not migrated yet (doctor before the
+ * first start) gets a table of the probe's own.
  */
-export async function probeWrite(database: DatabaseHandle): Promise<void> {
+export async function probeWritable(database: DatabaseHandle): Promise<void> {
+  if (database.dialect === 'postgres' && database.schema !== null) {
+    const found = await sql<{ ok: boolean }>`select exists (select 1 from pg_namespace where nspname = ${database.schema}) as ok`.execute(database.db);
+    // Not there yet: the first migration creates it, which takes CREATE on the database.
+    if (!found.rows[0]!.ok) {
+      const may = await sql<{ ok: boolean; replica: boolean }>`select has_database_privilege(current_database(), 'CREATE') as ok, pg_is_in_recovery() as replica`.execute(database.db);
+      if (may.rows[0]!.replica) throw new Error('the server is a read-only replica');
+      if (!may.rows[0]!.ok) throw new Error(`the user may not create the schema ${database.schema}`);
+      return;
+    }
+  }
   if (database.raw.dialect === 'sqlite') await checkRoom(database.raw.sqlite);
   // A key of its own per probe: probes of several instances never wait on each other's row.
   const key = `write_probe:${randomBytes(8).toString('hex')}`;
   const value = database.dialect === 'sqlite' ? sql`zeroblob(16384)` : sql`repeat('x', 16384)`;
   try {
-    await database.db.transaction().execute(async (tx) => {
-      await sql`insert into instance_settings (key, value) values (${key}, ${value})`.execute(tx);
-      throw probeRolledBack;
-    });
+    await rolledBack(database, (tx) => sql`insert into instance_settings (key, value) values (${key}, ${value})`.execute(tx));
   } catch (error) {
-    if (error !== probeRolledBack) throw error;
+    if (!isMissingTable(error)) throw error;
+    await rolledBack(database, (tx) => sql`create table phone_numbers_doctor_probe (id integer)`.execute(tx));
   }
 }
 
