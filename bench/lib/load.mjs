@@ -9,6 +9,7 @@
 // (autocannon's own histogram keeps 2xx only).
 import { readFileSync, writeFileSync } from 'node:fs';
 import autocannon from 'autocannon';
+import { latencySummary, startTogether } from './loader-common.mjs';
 
 const [scenarioFile, resultFile] = process.argv.slice(2);
 const scenario = JSON.parse(readFileSync(scenarioFile, 'utf8'));
@@ -38,11 +39,7 @@ function nextIndex() {
   return cursor++;
 }
 
-function percentile(sorted, p) {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
-
+await startTogether();
 instance = autocannon({
   url: scenario.url,
   connections: scenario.connections,
@@ -85,10 +82,9 @@ instance = autocannon({
     durationSeconds: Math.round(seconds * 100) / 100,
     requests: count,
     reqPerSec: count / seconds,
-    latencyMs: {
-      p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99),
-      max: latencies[count - 1] ?? null, mean: count ? latencies.reduce((a, b) => a + b, 0) / count : null,
-    },
+    latencyMs: latencySummary(latencies),
+    // Kept when the parent merges this process's answers with another's (two servers at once).
+    latencies: scenario.keepLatencies ? latencies : undefined,
     bytesPerResponse: count ? Math.round(bytes / count) : 0,
     non2xx,
     statuses,

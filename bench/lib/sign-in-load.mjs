@@ -4,6 +4,7 @@
 // connection runs whole sign-ins one after another, on test-mode numbers (code 424242, no SMS).
 // The rate counted is complete sign-ins per second; latency is that of a whole sign-in.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { latencySummary, startTogether } from './loader-common.mjs';
 
 const [scenarioFile, resultFile] = process.argv.slice(2);
 const scenario = JSON.parse(readFileSync(scenarioFile, 'utf8'));
@@ -40,6 +41,7 @@ async function signIn(phone) {
   return done?.json.response.status === 'complete';
 }
 
+await startTogether();
 const startedAt = Date.now();
 const endsAt = startedAt + duration * 1000;
 let completed = 0;
@@ -59,11 +61,10 @@ await Promise.all(Array.from({ length: connections }, async () => {
 const seconds = (Date.now() - startedAt) / 1000;
 
 latencies.sort((a, b) => a - b);
-const percentile = (p) => latencies.length ? latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)] : null;
 writeFileSync(resultFile, JSON.stringify({
   title: scenario.title, connections, durationSeconds: Math.round(seconds * 100) / 100,
   // "requests" are whole sign-ins, so rate and CPU per request read per sign-in like the other rows.
   requests: completed, httpRequests: requests, reqPerSec: completed / seconds, failedSignIns: failed,
-  latencyMs: { p50: percentile(50), p90: percentile(90), p99: percentile(99), max: latencies.at(-1) ?? null },
+  latencyMs: latencySummary(latencies), latencies: scenario.keepLatencies ? latencies : undefined,
   bytesPerResponse: 0, non2xx: Object.entries(statuses).filter(([s]) => s !== '200').reduce((n, [, c]) => n + c, 0), statuses, errorSamples,
 }));
