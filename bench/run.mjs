@@ -1,17 +1,20 @@
 // `npm run bench`: every phone-number operation under load against our compiled server (production
 // mode, SQLite), beside a bare Fastify route (this machine's ceiling) and Better Auth's phone-number
-// plugin (a peer); reads again with a million stored numbers. Prints a table, writes
-// bench/results.json and refreshes the table in BENCHMARKS.md. BENCHMARKS.md says what each figure means.
+// plugin (a peer); reads again with a million stored numbers; with BENCH_POSTGRES_URL, the reads and
+// writes again on PostgreSQL, with one instance and with two on one database and one Redis. Prints a
+// table, writes bench/results.json and refreshes the table in BENCHMARKS.md. BENCHMARKS.md says what each figure means.
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { backendApi, inParallel, signIn } from './lib/http.mjs';
 import { RANGES, rangeNumber, testNumber, validRangeNumbers } from './lib/numbers.mjs';
+import { connect, countPhoneNumbersPostgres, deleteRedisKeys, dropSchema, schemaUrl, serverVersion } from './lib/postgres.mjs';
 import { freePort, startNode } from './lib/processes.mjs';
 import { runScenario } from './lib/scenario.mjs';
-import { countPhoneNumbers, seedUsers } from './lib/seed.mjs';
+import { countPhoneNumbers, seedUsers, seedUsersPostgres } from './lib/seed.mjs';
 import { markdownTable, printTable, refreshBenchmarksMd } from './lib/report.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -25,10 +28,18 @@ const settings = {
   verifyPool: Number(process.env.BENCH_VERIFY_POOL ?? 20_000),
   largeTotal: Number(process.env.BENCH_LARGE_TOTAL ?? 1_000_000),
   numbersPerUser: 10,
+  // Off unless set: the PostgreSQL rows (one instance, then two on one database and one Redis) add minutes to a run.
+  postgresUrl: process.env.BENCH_POSTGRES_URL?.trim() || null,
+  redisUrl: process.env.BENCH_REDIS_URL?.trim() || 'redis://127.0.0.1:6379',
 };
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 const JSON_TYPE = { 'content-type': 'application/json' };
 
+function withoutPassword(url) {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
+}
 /** 1000 -> 1k, 1000000 -> 1M, as the table names data sizes. */
 const short = (n) => (n >= 1e6 ? `${+(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${+(n / 1e3).toFixed(1)}k` : String(n));
 const log = (line) => process.stdout.write(`${line}\n`);
@@ -85,13 +96,22 @@ function startOurServer() {
   return startNode('phone-numbers', serverArgs, productionEnv, `${frontendUrl}/v1/health`);
 }
 
+/** Several server processes measured as one: their CPU time summed, the largest peak RSS. */
+function serverGroup(servers) {
+  return {
+    cpuSeconds: () => servers.reduce((total, s) => total + s.cpuSeconds(), 0),
+    peakRssMiB: () => Math.max(...servers.map((s) => s.peakRssMiB())),
+  };
+}
+
 async function stopOurServer(server) {
   peakRss.push(server.peakRssMiB());
   await server.stop();
 }
 
+/** `url`: one server's address, or a list of instances' addresses (one load process each, see bench/lib/scenario.mjs). */
 function scenario(title, url, items, extra = {}) {
-  return { title, url, connections: settings.connections, duration: settings.durationSeconds, items, ...extra };
+  return { title, ...(Array.isArray(url) ? { urls: url } : { url }), connections: settings.connections, duration: settings.durationSeconds, items, ...extra };
 }
 
 /**
@@ -115,7 +135,7 @@ async function warmUp(url, items) {
 }
 
 const auth = (token) => ({ authorization: `Bearer ${token}` });
-const results = { ours: {}, bare: [], peer: {} };
+const results = { ours: {}, bare: [], peer: {}, postgres: {} };
 
 log(`phone-numbers benchmark: ${settings.connections} connections, ${settings.durationSeconds} s per operation, ${cpus().length} CPUs`);
 log(`data in ${work}`);
@@ -124,14 +144,7 @@ log(`data in ${work}`);
 let server = await startOurServer();
 log(`our server: ${instanceType} mode, SQLite, pid ${server.pid}`);
 const backend = backendApi(backendUrl, secretKey);
-const readNumbers = validRangeNumbers(RANGES.readUsers, settings.readUsers * settings.numbersPerUser);
-const readUsers = await inParallel(Array.from({ length: settings.readUsers }, (_, u) => u), 8, async (u) => {
-  const numbers = readNumbers.slice(u * settings.numbersPerUser, (u + 1) * settings.numbersPerUser);
-  const user = await backend.createUser(numbers);
-  return { id: user.id, numberIds: user.phone_numbers.map((n) => n.id), token: await signIn(frontendUrl, backend, user.id) };
-});
-const listItems = readUsers.map((u) => ({ method: 'GET', path: '/v1/me/phone_numbers', headers: auth(u.token) }));
-const readItems = readUsers.flatMap((u) => u.numberIds.map((id) => ({ method: 'GET', path: `/v1/me/phone_numbers/${id}`, headers: auth(u.token) })));
+const { listItems, readItems } = await makeReaders(frontendUrl, backend);
 const sample = await fetch(`${frontendUrl}${readItems[0].path}`, { headers: readItems[0].headers });
 const sampleBody = await sample.text();
 if (!sample.ok) throw new Error(`ReadPhoneNumber answered ${sample.status}: ${sampleBody}`);
@@ -142,27 +155,14 @@ log('\nceiling');
 results.bare.push(await measureBare('first'));
 
 log(`\nreads with ${smallCount.toLocaleString('en')} stored numbers`);
-await warmUp(frontendUrl, listItems);
-results.ours.getPhoneNumbers_small = await measure(server, `getPhoneNumbers (${short(smallCount)} numbers)`, frontendUrl, listItems);
-results.ours.ReadPhoneNumber_small = await measure(server, `ReadPhoneNumber (${short(smallCount)} numbers)`, frontendUrl, readItems);
+const smallReads = await measureReads(server, frontendUrl, { listItems, readItems }, `${short(smallCount)} numbers`);
+results.ours.getPhoneNumbers_small = smallReads.getPhoneNumbers;
+results.ours.ReadPhoneNumber_small = smallReads.ReadPhoneNumber;
 await stopOurServer(server);
 
 // Stage 2: fixtures for the writes, then filler up to a million numbers over 100k-odd users.
 const seedStarted = Date.now();
-const createUsersSeed = seedUsers(databaseFile, { users: settings.createUsers, perUser: 0, numberOf: null, verified: false, tag: 1, keep: true });
-const updateUsersSeed = seedUsers(databaseFile, {
-  users: settings.updateUsers, perUser: settings.numbersPerUser, verified: true, tag: 2, keep: true,
-  numberOf: (u, k) => rangeNumber(RANGES.updateUsers, u * settings.numbersPerUser + k),
-});
-// Numbers to delete: a pool of their own, so the delete run lasts as long as the others.
-const deleteUsersSeed = seedUsers(databaseFile, {
-  users: Math.ceil(settings.verifyPool / settings.numbersPerUser), perUser: settings.numbersPerUser, verified: true, tag: 5, keep: true,
-  numberOf: (u, k) => rangeNumber(RANGES.deleteUsers, u * settings.numbersPerUser + k),
-});
-const verifyUsersSeed = seedUsers(databaseFile, {
-  users: Math.ceil(settings.verifyPool / settings.numbersPerUser), perUser: settings.numbersPerUser, verified: false, tag: 3, keep: true,
-  numberOf: (u, k) => testNumber(u * settings.numbersPerUser + k),
-});
+const fixtures = await seedFixtures((spec) => seedUsers(databaseFile, { ...spec, keep: true }));
 const fillerNumbers = Math.max(0, settings.largeTotal - countPhoneNumbers(databaseFile));
 seedUsers(databaseFile, {
   users: Math.ceil(fillerNumbers / settings.numbersPerUser), perUser: settings.numbersPerUser, verified: true, tag: 4,
@@ -178,46 +178,102 @@ spawnSync('sync');
 log(`flushed the seeded file to disk in ${((Date.now() - flushStarted) / 1000).toFixed(1)} s`);
 
 server = await startOurServer();
-const signInAll = (seeded) => inParallel(seeded, 8, async (u) => ({ ...u, token: await signIn(frontendUrl, backend, u.userId) }));
-const createUsers = await signInAll(createUsersSeed);
-const updateUsers = await signInAll(updateUsersSeed);
-const verifyUsers = await signInAll(verifyUsersSeed);
-const deleteUsers = await signInAll(deleteUsersSeed);
-log(`signed in ${createUsers.length + updateUsers.length + verifyUsers.length + deleteUsers.length} users; server peak RSS so far ${server.peakRssMiB().toFixed(0)} MiB`);
+const signedIn = await signInFixtures(frontendUrl, backend, fixtures);
+log(`server peak RSS so far ${server.peakRssMiB().toFixed(0)} MiB`);
 
 log(`reads with ${largeCount.toLocaleString('en')} stored numbers`);
-await warmUp(frontendUrl, listItems);
-results.ours.getPhoneNumbers_large = await measure(server, `getPhoneNumbers (${short(largeCount)} numbers)`, frontendUrl, listItems);
-results.ours.ReadPhoneNumber_large = await measure(server, `ReadPhoneNumber (${short(largeCount)} numbers)`, frontendUrl, readItems);
+const largeReads = await measureReads(server, frontendUrl, { listItems, readItems }, `${short(largeCount)} numbers`);
+results.ours.getPhoneNumbers_large = largeReads.getPhoneNumbers;
+results.ours.ReadPhoneNumber_large = largeReads.ReadPhoneNumber;
 
 log(`writes (on the ${short(largeCount)}-number database)`);
-// postPhoneNumbers: every request adds a new number, spread round-robin over 1000 users.
-const createItems = validRangeNumbers(RANGES.created, 100_000).map((e164, i) => ({
-  method: 'POST', path: '/v1/me/phone_numbers', headers: { ...auth(createUsers[i % createUsers.length].token), ...FORM },
-  body: new URLSearchParams({ phone_number: e164 }).toString(),
-}));
-results.ours.postPhoneNumbers = await measure(server, 'postPhoneNumbers', frontendUrl, createItems, { mode: 'once' });
-// DeletePhoneNumber: verified numbers, each deleted once by its owner (primary moves to the next one).
-const deleteItems = deleteUsers.flatMap((u) => u.numberIds.map((id) => ({ method: 'DELETE', path: `/v1/me/phone_numbers/${id}`, headers: auth(u.token) })));
-results.ours.DeletePhoneNumber = await measure(server, 'DeletePhoneNumber', frontendUrl, deleteItems, { mode: 'once' });
-// UpdatePhoneNumber: reserve verified numbers for two-factor; the first per user turns two-factor on.
-const updateItems = updateUsers.flatMap((u) => u.numberIds.map((id) => ({
-  method: 'PATCH', path: `/v1/me/phone_numbers/${id}`, headers: { ...auth(u.token), ...FORM }, body: 'reserved_for_second_factor=true',
-})));
-results.ours.UpdatePhoneNumber = await measure(server, 'UpdatePhoneNumber', frontendUrl, updateItems);
-// sendVerificationSMS: test-mode numbers, each prepare replacing the last code (no SMS leaves).
-const prepareItems = verifyUsers.flatMap((u) => u.numberIds.map((id) => ({
-  method: 'POST', path: `/v1/me/phone_numbers/${id}/prepare_verification`, headers: { ...auth(u.token), ...FORM }, body: 'strategy=phone_code',
-})));
-results.ours.sendVerificationSMS = await measure(server, 'sendVerificationSMS (prepare)', frontendUrl, prepareItems, { recordSucceeded: true });
-const prepared = await topUp(frontendUrl, prepareItems, results.ours.sendVerificationSMS);
-// verifyPhoneNumber: each prepared number verified once with the right code (the success path).
-const attemptItems = prepared.map((i) => ({ ...prepareItems[i], path: prepareItems[i].path.replace('prepare_verification', 'attempt_verification'), body: 'code=424242' }));
-results.ours.verifyPhoneNumber = await measure(server, 'verifyPhoneNumber (attempt)', frontendUrl, attemptItems, { mode: 'once' });
-// Sign-in by phone code, on the numbers just verified: create, prepare_first_factor, attempt_first_factor, per sign-in.
-const signInPhones = prepared.map((i) => testNumber(i));
-results.ours.signIn = await measure(server, 'sign-in (create+prepare+attempt)', frontendUrl, [], { phones: signInPhones, items: undefined });
+Object.assign(results.ours, await measureWrites(server, frontendUrl, signedIn, ''));
 await stopOurServer(server);
+
+// ---------------------------------------------------------------- the stages both databases run
+
+/** 100 users made through the Backend API with 10 numbers each, signed in: the lists the read scenarios cycle over. */
+async function makeReaders(frontend, backendClient) {
+  const readNumbers = validRangeNumbers(RANGES.readUsers, settings.readUsers * settings.numbersPerUser);
+  const readUsers = await inParallel(Array.from({ length: settings.readUsers }, (_, u) => u), 8, async (u) => {
+    const numbers = readNumbers.slice(u * settings.numbersPerUser, (u + 1) * settings.numbersPerUser);
+    const user = await backendClient.createUser(numbers);
+    return { id: user.id, numberIds: user.phone_numbers.map((n) => n.id), token: await signIn(frontend, backendClient, user.id) };
+  });
+  return {
+    listItems: readUsers.map((u) => ({ method: 'GET', path: '/v1/me/phone_numbers', headers: auth(u.token) })),
+    readItems: readUsers.flatMap((u) => u.numberIds.map((id) => ({ method: 'GET', path: `/v1/me/phone_numbers/${id}`, headers: auth(u.token) }))),
+  };
+}
+
+async function measureReads(target, url, { listItems, readItems }, label) {
+  await warmUp(url, listItems);
+  return {
+    getPhoneNumbers: await measure(target, `getPhoneNumbers (${label})`, url, listItems),
+    ReadPhoneNumber: await measure(target, `ReadPhoneNumber (${label})`, url, readItems),
+  };
+}
+
+/** The users the writes need, written straight into the database by `seed(spec)` (bench/lib/seed.mjs). */
+async function seedFixtures(seed) {
+  const poolUsers = Math.ceil(settings.verifyPool / settings.numbersPerUser);
+  return {
+    createUsers: await seed({ users: settings.createUsers, perUser: 0, numberOf: null, verified: false, tag: 1 }),
+    updateUsers: await seed({
+      users: settings.updateUsers, perUser: settings.numbersPerUser, verified: true, tag: 2,
+      numberOf: (u, k) => rangeNumber(RANGES.updateUsers, u * settings.numbersPerUser + k),
+    }),
+    // Numbers to delete: a pool of their own, so the delete run lasts as long as the others.
+    deleteUsers: await seed({
+      users: poolUsers, perUser: settings.numbersPerUser, verified: true, tag: 5,
+      numberOf: (u, k) => rangeNumber(RANGES.deleteUsers, u * settings.numbersPerUser + k),
+    }),
+    verifyUsers: await seed({
+      users: poolUsers, perUser: settings.numbersPerUser, verified: false, tag: 3,
+      numberOf: (u, k) => testNumber(u * settings.numbersPerUser + k),
+    }),
+  };
+}
+
+async function signInFixtures(frontend, backendClient, seeded) {
+  const signInAll = (users) => inParallel(users, 8, async (u) => ({ ...u, token: await signIn(frontend, backendClient, u.userId) }));
+  const signed = {};
+  for (const [name, users] of Object.entries(seeded)) signed[name] = await signInAll(users);
+  log(`signed in ${Object.values(signed).reduce((n, users) => n + users.length, 0)} users`);
+  return signed;
+}
+
+/** The five writes and the sign-in, in this order (each leaves what the next needs); `suffix` tells set-ups apart in the log. */
+async function measureWrites(target, url, { createUsers, updateUsers, verifyUsers, deleteUsers }, suffix) {
+  const out = {};
+  // postPhoneNumbers: every request adds a new number, spread round-robin over 1000 users.
+  const createItems = validRangeNumbers(RANGES.created, 100_000).map((e164, i) => ({
+    method: 'POST', path: '/v1/me/phone_numbers', headers: { ...auth(createUsers[i % createUsers.length].token), ...FORM },
+    body: new URLSearchParams({ phone_number: e164 }).toString(),
+  }));
+  out.postPhoneNumbers = await measure(target, `postPhoneNumbers${suffix}`, url, createItems, { mode: 'once' });
+  // DeletePhoneNumber: verified numbers, each deleted once by its owner (primary moves to the next one).
+  const deleteItems = deleteUsers.flatMap((u) => u.numberIds.map((id) => ({ method: 'DELETE', path: `/v1/me/phone_numbers/${id}`, headers: auth(u.token) })));
+  out.DeletePhoneNumber = await measure(target, `DeletePhoneNumber${suffix}`, url, deleteItems, { mode: 'once' });
+  // UpdatePhoneNumber: reserve verified numbers for two-factor; the first per user turns two-factor on.
+  const updateItems = updateUsers.flatMap((u) => u.numberIds.map((id) => ({
+    method: 'PATCH', path: `/v1/me/phone_numbers/${id}`, headers: { ...auth(u.token), ...FORM }, body: 'reserved_for_second_factor=true',
+  })));
+  out.UpdatePhoneNumber = await measure(target, `UpdatePhoneNumber${suffix}`, url, updateItems);
+  // sendVerificationSMS: test-mode numbers, each prepare replacing the last code (no SMS leaves).
+  const prepareItems = verifyUsers.flatMap((u) => u.numberIds.map((id) => ({
+    method: 'POST', path: `/v1/me/phone_numbers/${id}/prepare_verification`, headers: { ...auth(u.token), ...FORM }, body: 'strategy=phone_code',
+  })));
+  out.sendVerificationSMS = await measure(target, `sendVerificationSMS (prepare)${suffix}`, url, prepareItems, { recordSucceeded: true });
+  const prepared = await topUp(url, prepareItems, out.sendVerificationSMS);
+  // verifyPhoneNumber: each prepared number verified once with the right code (the success path).
+  const attemptItems = prepared.map((i) => ({ ...prepareItems[i], path: prepareItems[i].path.replace('prepare_verification', 'attempt_verification'), body: 'code=424242' }));
+  out.verifyPhoneNumber = await measure(target, `verifyPhoneNumber (attempt)${suffix}`, url, attemptItems, { mode: 'once' });
+  // Sign-in by phone code, on the numbers just verified: create, prepare_first_factor, attempt_first_factor, per sign-in.
+  const signInPhones = prepared.map((i) => testNumber(i));
+  out.signIn = await measure(target, `sign-in (create+prepare+attempt)${suffix}`, url, [], { phones: signInPhones, items: undefined });
+  return out;
+}
 
 /** Prepares (unmeasured) what the measured run did not reach, so the attempt run has one target per request. */
 async function topUp(url, items, measured) {
@@ -280,7 +336,68 @@ async function measurePeer() {
   results.peer.peakRssMiB = peer.peakRssMiB();
   await peer.stop();
 }
-log('peer');
+// ---------------------------------------------------------------- PostgreSQL: one instance, then two
+
+/**
+ * Our server on PostgreSQL (BENCH_POSTGRES_URL), `count` instances on one schema of their own and one
+ * Redis (the rate limiter's store, so the instances share its counters), under a RATE_LIMIT_KEY_PREFIX
+ * of their own. The load is spread over the instances by one load process per instance, each with its
+ * share of the connections and of the requests (bench/lib/scenario.mjs); CPU per request is summed over
+ * every instance. The schema is dropped and the Redis keys deleted at the end, whatever happened.
+ */
+async function measurePostgres(count) {
+  const tag = `pg×${count}`;
+  const schema = `pn_bench_${runId}_x${count}`;
+  const keyPrefix = `pnbench_${runId}_x${count}`;
+  const servers = [];
+  let client;
+  try {
+    const instances = [];
+    for (let k = 0; k < count; k++) {
+      const [port, bport] = [await freePort(), await freePort()];
+      const instance = { frontendUrl: `http://127.0.0.1:${port}`, backendUrl: `http://127.0.0.1:${bport}` };
+      // One after the other: the first start migrates the empty schema.
+      servers.push(await startNode(`phone-numbers (${tag}, #${k + 1})`, serverArgs, {
+        ...productionEnv, DATABASE_URL: schemaUrl(settings.postgresUrl, schema), REDIS_URL: settings.redisUrl,
+        RATE_LIMIT_KEY_PREFIX: keyPrefix, PORT: String(port), BACKEND_PORT: String(bport),
+      }, `${instance.frontendUrl}/v1/health`));
+      instances.push(instance);
+    }
+    log(`\nour server on PostgreSQL, ${count} instance${count > 1 ? 's' : ''} (pids ${servers.map((s) => s.pid).join(', ')}), schema ${schema}, Redis ${keyPrefix}:*`);
+    const target = serverGroup(servers);
+    const urls = instances.map((i) => i.frontendUrl);
+    const pgBackend = backendApi(instances[0].backendUrl, secretKey);
+    client = await connect(settings.postgresUrl, schema);
+    const readers = await makeReaders(instances[0].frontendUrl, pgBackend);
+    const out = { instances: count, smallCount: await countPhoneNumbersPostgres(client) };
+    log(`reads with ${out.smallCount.toLocaleString('en')} stored numbers (${tag})`);
+    Object.assign(out, await measureReads(target, urls, readers, `${short(out.smallCount)} numbers, ${tag}`));
+    const seeded = await seedFixtures((spec) => seedUsersPostgres(client, spec));
+    out.writeCount = await countPhoneNumbersPostgres(client);
+    const signedIn = await signInFixtures(instances[0].frontendUrl, pgBackend, seeded);
+    log(`writes (on the ${short(out.writeCount)}-number database, ${tag})`);
+    Object.assign(out, await measureWrites(target, urls, signedIn, ` (${tag})`));
+    out.peakRssMiB = target.peakRssMiB();
+    return out;
+  } finally {
+    for (const s of servers) await s.stop();
+    await client?.end();
+    await dropSchema(settings.postgresUrl, schema);
+    const keys = await deleteRedisKeys(settings.redisUrl, keyPrefix);
+    log(`dropped schema ${schema}; deleted ${keys} Redis keys under ${keyPrefix}:`);
+  }
+}
+
+const runId = randomBytes(4).toString('hex');
+if (settings.postgresUrl) {
+  results.postgresVersion = await serverVersion(settings.postgresUrl);
+  results.postgres.x1 = await measurePostgres(1);
+  results.postgres.x2 = await measurePostgres(2);
+} else {
+  log('\nPostgreSQL rows: off (set BENCH_POSTGRES_URL to add them)');
+}
+
+log('\npeer');
 await measurePeer();
 results.bare.push(await measureBare('last'));
 
@@ -306,8 +423,18 @@ const rows = [
   ['Better Auth verify', 'peer', results.peer.verify],
   ['Better Auth sign-in send-otp', 'peer', results.peer.signInSendOtp],
   ['Better Auth sign-in verify', 'peer', results.peer.signInVerify],
-].map(([operation, data, r]) => ({
-  operation, data, reqPerSec: r.reqPerSec, p50: r.latencyMs.p50, p99: r.latencyMs.p99,
+  ...Object.values(results.postgres).flatMap((pgRun) => [
+    ['getPhoneNumbers', short(pgRun.smallCount), pgRun.getPhoneNumbers],
+    ['ReadPhoneNumber', short(pgRun.smallCount), pgRun.ReadPhoneNumber],
+    ['postPhoneNumbers', short(pgRun.writeCount), pgRun.postPhoneNumbers],
+    ['UpdatePhoneNumber', short(pgRun.writeCount), pgRun.UpdatePhoneNumber],
+    ['DeletePhoneNumber', short(pgRun.writeCount), pgRun.DeletePhoneNumber],
+    ['sendVerificationSMS (prepare)', short(pgRun.writeCount), pgRun.sendVerificationSMS],
+    ['verifyPhoneNumber (attempt)', short(pgRun.writeCount), pgRun.verifyPhoneNumber],
+    ['sign-in (create+prepare+attempt), per sign-in', short(pgRun.writeCount), pgRun.signIn],
+  ].map((row) => [...row, `pg×${pgRun.instances}`])),
+].map(([operation, data, r, database = data === '-' ? '-' : 'SQLite']) => ({
+  operation, data, database, reqPerSec: r.reqPerSec, p50: r.latencyMs.p50, p99: r.latencyMs.p99,
   ratioToBare: r.reqPerSec / bareRps, cpuMicros: r.serverCpuMicrosPerRequest, cpuRatioToBare: bareCpu / r.serverCpuMicrosPerRequest,
   requests: r.requests, non2xx: r.non2xx, statuses: r.statuses, seconds: r.durationSeconds, bytes: r.bytesPerResponse,
 }));
@@ -337,7 +464,9 @@ noteConditions('end');
 const report = {
   generatedAt: new Date().toISOString(),
   machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version, conditions },
-  settings: { ...settings, serverNodeArgs: process.env.BENCH_SERVER_NODE_ARGS ?? '', instanceType, database: 'SQLite (WAL, synchronous=NORMAL)', smallCount, largeCount, seedSeconds },
+  // A password in BENCH_POSTGRES_URL stays out of the results.
+  settings: { ...settings, postgresUrl: settings.postgresUrl && withoutPassword(settings.postgresUrl), serverNodeArgs: process.env.BENCH_SERVER_NODE_ARGS ?? '', instanceType, database: 'SQLite (WAL, synchronous=NORMAL)', smallCount, largeCount, seedSeconds,
+    postgres: settings.postgresUrl ? { version: results.postgresVersion, redis: true } : null },
   rows,
   pairs: { oursPerSec: oursPair, peerPerSec: peerPair, ratio: oursPair / peerPair },
   signIns: { oursPerSec: o.signIn.reqPerSec, peerPerSec: peerSignIn, ratio: o.signIn.reqPerSec / peerSignIn },

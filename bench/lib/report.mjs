@@ -15,11 +15,13 @@ export function markdownTable(report) {
   const lines = [
     `Run ${report.generatedAt} — ${report.settings.instanceType} mode, ${report.settings.database}, ` +
       `${report.settings.connections} connections × ${report.settings.durationSeconds} s per row, ${report.machine.cpus} CPUs (${report.machine.cpuModel}), Node ${report.machine.node}. ` +
+      (report.settings.postgres ? `Rows marked pg×1 and pg×2: PostgreSQL ${report.settings.postgres.version} (a schema of their own each) with the rate limiter on Redis, one instance and two instances sharing them, ` +
+        'the load split over the instances; their server CPU is summed over the instances (PostgreSQL\'s and Redis\'s own CPU is not counted). ' : '') +
       `Load average (1 min) during the run: ${report.machine.conditions.map((c) => c.loadavg1).join(', ')}.`,
     '',
-    '| operation | stored numbers | req/s | p50 ms | p99 ms | ratio to bare Fastify | server CPU µs/req | CPU ratio | requests | non-2xx |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---|',
-    ...report.rows.map((r) => `| ${r.operation} | ${r.data} | ${fixed(r.reqPerSec, 0)} | ${fixed(r.p50, 1)} | ${fixed(r.p99, 1)} | ${fixed(r.ratioToBare, 2)} | ${fixed(r.cpuMicros, 0)} | ${fixed(r.cpuRatioToBare, 2)} | ${r.requests} | ${r.non2xx}${statusNote(r) ? ` (${statusNote(r)})` : ''} |`),
+    '| operation | stored numbers | database | req/s | p50 ms | p99 ms | ratio to bare Fastify | server CPU µs/req | CPU ratio | requests | non-2xx |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|',
+    ...report.rows.map((r) => `| ${r.operation} | ${r.data} | ${r.database} | ${fixed(r.reqPerSec, 0)} | ${fixed(r.p50, 1)} | ${fixed(r.p99, 1)} | ${fixed(r.ratioToBare, 2)} | ${fixed(r.cpuMicros, 0)} | ${fixed(r.cpuRatioToBare, 2)} | ${r.requests} | ${r.non2xx}${statusNote(r) ? ` (${statusNote(r)})` : ''} |`),
     '',
     `prepare + attempt pairs: ${fixed(report.pairs.oursPerSec, 0)}/s ours, ${fixed(report.pairs.peerPerSec, 0)}/s Better Auth: ratio ${fixed(report.pairs.ratio, 2)}.`,
     `p99 growth 1k → ${report.settings.largeCount.toLocaleString('en')} numbers: getPhoneNumbers ×${fixed(report.growth.getPhoneNumbers, 2)}, ReadPhoneNumber ×${fixed(report.growth.ReadPhoneNumber, 2)}.`,
