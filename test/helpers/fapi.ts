@@ -101,9 +101,13 @@ export async function newSignedInUser(t: TestServer): Promise<{ userId: string; 
   return { userId, ...(await signIn(t, userId)) };
 }
 
-/** The newest code the dev inbox holds for a number, waiting briefly for the outbox to deliver it. */
+/**
+ * The newest code the dev inbox holds for a number, waiting for the outbox to deliver it: up to ten
+ * seconds, since a loaded machine can hold the outbox's poll back for more than a second or two.
+ */
 export async function readCode(t: TestServer, phone: string, notBefore = 0): Promise<string> {
-  for (let i = 0; i < 100; i++) {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
     const reply = await bapi(t, 'GET', `/v1/dev/sms_messages?phone_number=${encodeURIComponent(phone)}`);
     const message = reply.body.find((m: { status: string; created_at: number }) => m.status === 'sent' && m.created_at >= notBefore);
     if (message) return /#(\d{6})\s*$/.exec(message.body)![1]!;

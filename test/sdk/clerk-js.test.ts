@@ -80,6 +80,8 @@ async function setUp(instance: InstanceType, layout: Layout): Promise<Setup & { 
 
 interface Exchange { method: string; path: string; status: number }
 
+const STEP_TIMEOUT_MS = 20_000;
+
 /** A page whose navigator.webdriver is false before clerk-js runs: under automation it would hide failures. */
 async function openPage(browser: Browser, origin: string, exchanges: Exchange[], pageErrors: string[]): Promise<Page> {
   const context = await browser.newContext();
@@ -129,8 +131,16 @@ describe.skipIf(!haveChromium)('@clerk/clerk-js in Chromium', () => {
         const pageErrors: string[] = [];
         try {
           const page = await openPage(browser, app.origin, exchanges, pageErrors);
-          const step = <T>(name: string, arg?: unknown) =>
-            page.evaluate(([n, a]) => (window as any).scenario[n as string](a), [name, arg] as const) as Promise<T>;
+          // A step that never finishes (seen twice in full runs, both times on a heavily loaded machine) says
+          // which step it was and what the page last asked of the Frontend API, instead of the test's bare timeout.
+          const step = <T>(name: string, arg?: unknown) => {
+            let timer: NodeJS.Timeout | undefined;
+            const stuck = new Promise<never>((_, reject) => {
+              timer = setTimeout(() => reject(new Error(`step ${name} did not finish in ${STEP_TIMEOUT_MS} ms; last Frontend API answers: ${JSON.stringify(exchanges.slice(-5))}; page errors: ${JSON.stringify(pageErrors)}`)), STEP_TIMEOUT_MS);
+            });
+            const run = page.evaluate(([n, a]) => (window as any).scenario[n as string](a), [name, arg] as const) as Promise<T>;
+            return Promise.race([run, stuck]).finally(() => clearTimeout(timer));
+          };
 
           const loaded = await step<any>('load');
           expect(loaded).toEqual({ loaded: true, instanceType: instance, signedIn: false, webdriver: false });
