@@ -121,8 +121,19 @@ export interface SignInTokensTable {
   updated_at: number;
 }
 
-export interface SmsMessagesTable {
+/** The columns of a delivery queue (src/delivery/queue.ts): every table that is one has them. */
+export interface DeliveryColumns {
   id: string;
+  status: string;
+  tries: number;
+  next_attempt_at: number;
+  claimed_by: string | null;
+  claimed_until: number | null;
+  last_error: string | null;
+  updated_at: number;
+}
+
+export interface SmsMessagesTable extends DeliveryColumns {
   user_id: string | null;
   phone_number_id: string | null;
   verification_id: string | null;
@@ -130,15 +141,8 @@ export interface SmsMessagesTable {
   /** The message text sealed with AES-256-GCM: the database never holds a code in clear. */
   body_sealed: string;
   provider: string;
-  status: string;
-  tries: number;
-  next_attempt_at: number;
-  claimed_by: string | null;
-  claimed_until: number | null;
-  last_error: string | null;
   provider_message_id: string | null;
   created_at: number;
-  updated_at: number;
   sent_at: number | null;
 }
 

@@ -5,7 +5,7 @@ import { countPhoneNumbersCreatedSince, insertPhoneNumber, listPhoneNumbers } fr
 import { countAttempt, numberSlot } from '../../src/store/verifications.js';
 import type { PhoneNumberRow } from '../../src/store/schema.js';
 import { getOrCreateSetting } from '../../src/store/settings.js';
-import { claimDueSms, enqueueSms } from '../../src/store/sms-messages.js';
+import { enqueueSms, smsQueue } from '../../src/store/sms-messages.js';
 import { findUsers, insertUser } from '../../src/store/users.js';
 import { freshDatabaseUrl } from '../helpers/server.js';
 import { testDatabaseMode } from '../helpers/postgres.js';
@@ -164,7 +164,7 @@ describe(`the store on ${testDatabaseMode}`, () => {
     const worker = async (handle: DatabaseHandle, workerId: string) => {
       for (;;) {
         // Four claims at a time per worker, as a pool of connections would make them.
-        const batches = await Promise.all([0, 1, 2, 3].map(() => claimDueSms(handle.db, handle.dialect, workerId, now, 60_000, 3)));
+        const batches = await Promise.all([0, 1, 2, 3].map(() => smsQueue.claim(handle.db, handle.dialect, workerId, now, 60_000, 3)));
         const rows = batches.flat();
         if (rows.length === 0) return;
         for (const row of rows) {
