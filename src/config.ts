@@ -3,6 +3,7 @@
 // variable), so a first start takes one restart, not one per mistake.
 
 import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { isWebhookEventType, webhookSecretBytes, WEBHOOK_EVENT_TYPES, type WebhookEventType } from './domain/webhook-events.js';
 
 export type InstanceType = 'development' | 'production';
 export type SmsProviderName = 'dev' | 'twilio' | 'webhook';
@@ -46,6 +47,17 @@ export interface Config {
     apiUrl: string;
   };
   webhook: { url: string | undefined; secret: string | undefined };
+  /** Clerk-style webhooks to the application's backend: none when `endpoints` is empty. */
+  webhooks: {
+    endpoints: string[];
+    /** whsec_...: signs every delivery (Standard Webhooks / Svix). */
+    secret: string | undefined;
+    /** The event types sent (default all). */
+    events: WebhookEventType[];
+    maxTries: number;
+    /** One delivery may take this long; shorter than the lease, so a slow receiver is not sent it twice at once. */
+    timeoutMs: number;
+  };
   allowedOrigins: string[];
   /** PEM (PKCS#8) RSA key that signs session tokens; unset means "generate once, keep sealed in the database". */
   jwtPrivateKey: string | undefined;
@@ -163,6 +175,39 @@ function url(env: Env, name: string): string | undefined {
     throw new ConfigError(name, 'expected an http(s) URL');
   }
   return raw.replace(/\/+$/, '');
+}
+
+/** WEBHOOK_URL: one or more endpoints; production refuses plain http except to this machine. */
+function webhookEndpoints(env: Env, production: boolean): string[] {
+  const raw = text(env, 'WEBHOOK_URL');
+  if (raw === undefined) return [];
+  const endpoints = raw.split(',').map((u) => u.trim()).filter(Boolean);
+  for (const [i, endpoint] of endpoints.entries()) {
+    let parsed: URL;
+    try {
+      parsed = new URL(endpoint);
+      if (!['http:', 'https:'].includes(parsed.protocol)) throw new Error('not http');
+    } catch {
+      // The value is not repeated: a webhook URL may carry a credential.
+      throw new ConfigError('WEBHOOK_URL', `entry ${i + 1} is not an http(s) URL`);
+    }
+    if (production && parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname)) {
+      throw new ConfigError('WEBHOOK_URL', `entry ${i + 1} is http:// to another machine; production sends webhooks over https:// only`);
+    }
+  }
+  if (new Set(endpoints).size !== endpoints.length) throw new ConfigError('WEBHOOK_URL', 'the same URL is listed twice');
+  return endpoints;
+}
+
+function webhookEvents(env: Env): WebhookEventType[] {
+  const raw = text(env, 'WEBHOOK_EVENTS');
+  if (raw === undefined) return [...WEBHOOK_EVENT_TYPES];
+  const wanted = raw.split(',').map((t) => t.trim()).filter(Boolean);
+  const unknown = wanted.filter((t) => !isWebhookEventType(t));
+  if (unknown.length > 0 || wanted.length === 0) {
+    throw new ConfigError('WEBHOOK_EVENTS', `expected some of ${WEBHOOK_EVENT_TYPES.join(', ')}${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}`);
+  }
+  return [...new Set(wanted)] as WebhookEventType[];
 }
 
 function rateLimitKeyPrefix(env: Env): string {
@@ -312,6 +357,24 @@ export function readConfig(env: Env = process.env): { config: Config; problems: 
     problems.push(new ConfigError('OUTBOX_LEASE_MS', `must be longer than SMS_SEND_TIMEOUT_MS (${smsSendTimeoutMs}), or a slow send could be sent twice`));
   }
 
+  const webhooks = {
+    endpoints: check(() => webhookEndpoints(env, production)) ?? [],
+    secret: text(env, 'WEBHOOK_SECRET'),
+    events: check(() => webhookEvents(env)),
+    maxTries: check(() => integer(env, 'WEBHOOK_MAX_TRIES', 8, 1, 100)),
+    timeoutMs: check(() => integer(env, 'WEBHOOK_TIMEOUT_MS', 15_000, 50, 600_000)),
+  };
+  if (webhooks.secret !== undefined && webhookSecretBytes(webhooks.secret) === null) {
+    // The value is not repeated: it is a secret.
+    problems.push(new ConfigError('WEBHOOK_SECRET', 'expected whsec_ followed by base64 of at least 16 bytes, as Svix and Clerk give it'));
+  }
+  if (webhooks.endpoints.length > 0 && webhooks.secret === undefined) {
+    problems.push(new ConfigError('WEBHOOK_SECRET', 'required when WEBHOOK_URL is set'));
+  }
+  if (webhooks.endpoints.length > 0 && outboxLeaseMs <= webhooks.timeoutMs) {
+    problems.push(new ConfigError('OUTBOX_LEASE_MS', `must be longer than WEBHOOK_TIMEOUT_MS (${webhooks.timeoutMs}), or a slow receiver could be sent an event twice at once`));
+  }
+
   const allowed = check(() => countryList(env, 'SMS_ALLOWED_COUNTRIES'));
   const blocked = check(() => countryList(env, 'SMS_BLOCKED_COUNTRIES'));
 
@@ -345,6 +408,7 @@ export function readConfig(env: Env = process.env): { config: Config; problems: 
     smsSendTimeoutMs,
     twilio,
     webhook,
+    webhooks,
     jwtPrivateKey: check(() => jwtPrivateKey(env)),
     allowedOrigins: (text(env, 'ALLOWED_ORIGINS') ?? '').split(',').map((o) => o.trim().replace(/\/+$/, '')).filter(Boolean),
     sessionLifetimeSeconds: check(() => integer(env, 'SESSION_LIFETIME_SECONDS', 7 * 86_400, 60, 365 * 86_400)),

@@ -1,6 +1,9 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
+import { newId } from './domain/ids.js';
 import { deriveKeys, newSecretKey, publishableKey, type DerivedKeys } from './domain/keys.js';
+import { EventLog } from './operations/events.js';
+import { lockoutPolicy } from './operations/lockout.js';
 import { openDatabase, prepareDatabase, type DatabaseHandle } from './store/db.js';
 import { DEV_SECRET_KEY_SETTING, getOrCreateSetting } from './store/settings.js';
 import { createLogger } from './logger.js';
@@ -27,6 +30,8 @@ export interface AppContext {
   /** This server's Prometheus registry and the counters every layer adds to. */
   metrics: Metrics;
   outbox: OutboxWorker;
+  /** Webhook events: written by operations in their transactions. */
+  events: EventLog;
   abuse: AbuseGuard;
   /** Signs session tokens (RS256) and serves the public key as JWKS. */
   sessionTokens: SessionTokens;
@@ -64,6 +69,9 @@ export async function createContext(config: Config, options: ContextOptions = {}
       baseBackoffMs: config.outboxBackoffBaseMs,
       metrics,
     });
+    // Clerk's instance_id in every event: made once, kept, so restarts and other instances agree.
+    const instanceId = await getOrCreateSetting(database.db, 'instance_id', () => newId('ins'));
+    const events = EventLog.fromConfig(config, instanceId, derived.seal, lockoutPolicy(config));
     const sessionTokens = new SessionTokens(await loadSigningKey(database.db, derived.signingKeySeal, config.jwtPrivateKey));
     const abuse = await createAbuseGuard(config, { database, keySecret: derived.rateLimitKeys, metrics });
 
@@ -74,6 +82,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
       log,
       metrics,
       outbox,
+      events,
       abuse,
       sessionTokens,
       frontendApiUrl,

@@ -6,7 +6,8 @@ import { normalisePhone } from '../domain/phone.js';
 import { isUniqueViolation } from '../store/db.js';
 import type { Database, PhoneNumberRow, UserRow } from '../store/schema.js';
 import { insertPhoneNumber } from '../store/phone-numbers.js';
-import { findUser, insertUser, newUserRow } from '../store/users.js';
+import { deleteUser, findUser, insertUser, newUserRow } from '../store/users.js';
+import type { Events } from '../operations/events.js';
 import { insertSignInToken } from '../store/sign-in-tokens.js';
 
 // What an operator does to users, shared by the Backend API and the CLI.
@@ -20,7 +21,7 @@ export interface NewUser {
 }
 
 /** Numbers given by an operator are trusted, so they are created verified, as Clerk's Backend API does. */
-export async function createUser(db: Kysely<Database>, input: NewUser, now: number): Promise<UserRow> {
+export async function createUser(db: Kysely<Database>, events: Events, input: NewUser, now: number): Promise<UserRow> {
   const phones = (input.phoneNumbers ?? []).map((p) => normalisePhone(p).e164);
   if (new Set(phones).size !== phones.length) throw errors.identifierExists();
   const user: UserRow = newUserRow(newId('user', now), {
@@ -38,12 +39,23 @@ export async function createUser(db: Kysely<Database>, input: NewUser, now: numb
       user.primary_phone_number_id = rows[0]?.id ?? null;
       await insertUser(tx, user);
       for (const row of rows) await insertPhoneNumber(tx, row);
+      await events.user(tx, 'user.created', user.id, now);
     });
   } catch (error) {
     if (isUniqueViolation(error)) throw errors.identifierExists();
     throw error;
   }
   return user;
+}
+
+/** Deletes a user (their numbers, clients' sessions and codes go with them); false when there was none. */
+export async function removeUser(db: Kysely<Database>, events: Events, userId: string, now: number): Promise<boolean> {
+  return db.transaction().execute(async (tx) => {
+    const user = await findUser(tx, userId);
+    if (!user || !(await deleteUser(tx, userId))) return false;
+    await events.userDeleted(tx, user, now);
+    return true;
+  });
 }
 
 export interface NewSignInToken {

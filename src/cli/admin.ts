@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
 import { createContext, type AppContext } from '../context.js';
 import { createSignInToken, createUser, DEFAULT_SIGN_IN_TOKEN_SECONDS } from '../admin/users.js';
+import { NO_REQUEST } from '../operations/events.js';
 import { openDatabase, prepareDatabase } from '../store/db.js';
 import { ClerkError } from '../domain/errors.js';
 import { collect, print } from './output.js';
@@ -43,7 +44,7 @@ export function adminCommands(program: Command): void {
     .option('--last-name <name>')
     .action(async (options: { phone: string[]; firstName?: string; lastName?: string }) => {
       await withContext(async (ctx) => {
-        const user = await createUser(ctx.database.db, { phoneNumbers: options.phone, firstName: options.firstName, lastName: options.lastName }, Date.now());
+        const user = await createUser(ctx.database.db, ctx.events.for(NO_REQUEST), { phoneNumbers: options.phone, firstName: options.firstName, lastName: options.lastName }, Date.now());
         print({ id: user.id, primary_phone_number_id: user.primary_phone_number_id });
       });
     });

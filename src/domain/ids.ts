@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
-export type IdPrefix = 'user' | 'client' | 'sess' | 'idn' | 'sia' | 'sua' | 'sit' | 'sms' | 'ver' | 'bcode' | 'sess_activity';
+export type IdPrefix = 'user' | 'client' | 'sess' | 'idn' | 'sia' | 'sua' | 'sit' | 'sms' | 'ver' | 'bcode' | 'sess_activity' | 'msg' | 'whd' | 'ins';
 
 function base62(value: number, width: number): string {
   let out = '';

@@ -4,11 +4,12 @@ import type { Database } from '../store/schema.js';
 import { listPhoneNumbers } from '../store/phone-numbers.js';
 import { lockUser, updateUser } from '../store/users.js';
 import { issueBackupCodes } from './backup-codes.js';
+import type { Events } from './events.js';
 
 // Changes a signed-in user makes to their own account that read before they write, under the user's row lock.
 
 /** Makes one of the user's verified numbers their primary (the number shown for them and signed in with first). */
-export async function setPrimaryPhoneNumber(db: Kysely<Database>, userId: string, phoneNumberId: string, now: number): Promise<void> {
+export async function setPrimaryPhoneNumber(db: Kysely<Database>, events: Events, userId: string, phoneNumberId: string, now: number): Promise<void> {
   await db.transaction().execute(async (tx) => {
     await lockUser(tx, userId);
     const number = (await listPhoneNumbers(tx, [userId])).find((n) => n.id === phoneNumberId);
@@ -17,6 +18,7 @@ export async function setPrimaryPhoneNumber(db: Kysely<Database>, userId: string
       throw errors.paramValueInvalid('primary_phone_number_id', 'Only a verified phone number can be the primary one.');
     }
     await updateUser(tx, userId, { primary_phone_number_id: phoneNumberId, updated_at: now });
+    await events.user(tx, 'user.updated', userId, now);
   });
 }
 

@@ -3,10 +3,12 @@ import type { Database } from '../store/schema.js';
 import { errors } from '../domain/errors.js';
 import { nextDefault, nextPrimary, planSecondFactorChange, type NumberFacts, type SecondFactorChange } from '../domain/second-factor.js';
 import type { Db } from '../store/db.js';
-import { clearDefaultSecondFactor, deletePhoneNumber, findPhoneNumber, listPhoneNumbers, setSecondFactor } from '../store/phone-numbers.js';
+import { isUniqueViolation } from '../store/db.js';
+import { clearDefaultSecondFactor, deletePhoneNumber, findPhoneNumber, insertPhoneNumber, listPhoneNumbers, markNumberVerified, setSecondFactor } from '../store/phone-numbers.js';
 import type { PhoneNumberRow } from '../store/schema.js';
 import { lockUser, updateUser } from '../store/users.js';
 import { issueBackupCodes } from './backup-codes.js';
+import type { Events } from './events.js';
 
 // Changes to a user's numbers that touch several rows: each runs in one transaction, so primary,
 // default and two-factor state never disagree with the numbers themselves.
@@ -21,7 +23,7 @@ export interface SecondFactorResult {
   backupCodes: string[] | null;
 }
 
-export async function applySecondFactorChange(db: Kysely<Database>, backupCodeKey: Buffer, userId: string, id: string, change: SecondFactorChange, now: number): Promise<SecondFactorResult> {
+export async function applySecondFactorChange(db: Kysely<Database>, events: Events, backupCodeKey: Buffer, userId: string, id: string, change: SecondFactorChange, now: number): Promise<SecondFactorResult> {
   return db.transaction().execute(async (tx) => {
     // Parallel changes (other pool connections, other instances) take turns, each reading the last one's result.
     const user = await lockUser(tx, userId);
@@ -51,12 +53,13 @@ export async function applySecondFactorChange(db: Kysely<Database>, backupCodeKe
     } else if (wasOn && !isOn) {
       await updateUser(tx, userId, { backup_code_digests: null, mfa_disabled_at: now, updated_at: now });
     }
+    await events.user(tx, 'user.updated', userId, now);
     return { row: (await findPhoneNumber(tx, userId, id))!, backupCodes };
   });
 }
 
 /** Deletes a number; primary moves to another verified number, default to another reserved one. */
-export async function removePhoneNumber(db: Kysely<Database>, userId: string, id: string, now: number): Promise<boolean> {
+export async function removePhoneNumber(db: Kysely<Database>, events: Events, userId: string, id: string, now: number): Promise<boolean> {
   return db.transaction().execute(async (tx) => {
     const user = await lockUser(tx, userId);
     const numbers = await listPhoneNumbers(tx, [userId]);
@@ -74,12 +77,35 @@ export async function removePhoneNumber(db: Kysely<Database>, userId: string, id
       changes.mfa_disabled_at = now;
     }
     if (Object.keys(changes).length > 0) await updateUser(tx, userId, { ...changes, updated_at: now });
+    await events.user(tx, 'user.updated', userId, now);
     return true;
   });
 }
 
+/** A new, unverified number of the user; form_identifier_exists when they already have it (a unique index decides races). */
+export async function addPhoneNumber(db: Kysely<Database>, events: Events, row: PhoneNumberRow): Promise<void> {
+  try {
+    await db.transaction().execute(async (tx) => {
+      await insertPhoneNumber(tx, row);
+      await events.user(tx, 'user.updated', row.user_id, row.created_at);
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw errors.identifierExists();
+    throw error;
+  }
+}
+
 /** The user's first verified number becomes their primary. */
-export async function setPrimaryIfNone(db: Db, userId: string, id: string, now: number): Promise<void> {
+async function setPrimaryIfNone(db: Db, userId: string, id: string, now: number): Promise<void> {
   await db.updateTable('users').set({ primary_phone_number_id: id, updated_at: now })
     .where('id', '=', userId).where('primary_phone_number_id', 'is', null).execute();
+}
+
+/** What a right code for a number does, in the transaction that spends it: verified, primary if first, reported. */
+export function numberVerified(events: Events, userId: string, id: string) {
+  return async (tx: Db, now: number): Promise<void> => {
+    await markNumberVerified(tx, id, now);
+    await setPrimaryIfNone(tx, userId, id, now);
+    await events.user(tx, 'user.updated', userId, now);
+  };
 }

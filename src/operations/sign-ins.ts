@@ -12,6 +12,7 @@ import { advanceSignIn, insertSignIn } from '../store/sign-ins.js';
 import { findUser } from '../store/users.js';
 import { flowSlot, startVerification, verificationsOf } from '../store/verifications.js';
 import { lockoutState } from './lockout.js';
+import type { Events } from './events.js';
 import { ensureClient, startSession } from './sessions.js';
 import type { CodeRecipient } from './verification.js';
 
@@ -139,8 +140,8 @@ export function secondFactorRecipient(attempt: SignInAttempt, phoneNumberId: str
 }
 
 /** Ends a sign-in with a new session; the client no longer shows it as in progress. */
-async function finish(ctx: AppContext, tx: Db, attempt: SignInAttempt, client: ClientRow, now: number): Promise<void> {
-  const { session } = await startSession(tx, client, attempt.user!.id, ctx.config.sessionLifetimeSeconds, now);
+async function finish(ctx: AppContext, tx: Db, events: Events, attempt: SignInAttempt, client: ClientRow, now: number): Promise<void> {
+  const { session } = await startSession(tx, events, client, attempt.user!.id, ctx.config.sessionLifetimeSeconds, now);
   if (!(await advanceSignIn(tx, attempt.signIn.id, attempt.signIn.status, { status: 'complete', created_session_id: session.id, updated_at: now }))) {
     throw errors.signInNotReady('complete');
   }
@@ -148,22 +149,22 @@ async function finish(ctx: AppContext, tx: Db, attempt: SignInAttempt, client: C
 }
 
 /** After a right first factor: two-step verification next when the user has it on, else a session. */
-export async function passFirstFactor(ctx: AppContext, tx: Db, attempt: SignInAttempt, client: ClientRow, now: number): Promise<void> {
+export async function passFirstFactor(ctx: AppContext, tx: Db, events: Events, attempt: SignInAttempt, client: ClientRow, now: number): Promise<void> {
   if (secondFactorNumbers(attempt).length > 0) {
     if (!(await advanceSignIn(tx, attempt.signIn.id, 'needs_first_factor', { status: 'needs_second_factor', updated_at: now }))) {
       throw errors.signInNotReady(attempt.signIn.status);
     }
     return;
   }
-  await finish(ctx, tx, attempt, client, now);
+  await finish(ctx, tx, events, attempt, client, now);
 }
 
 /** After a right second factor; a backup code leaves its mark as the sign-in's second-factor verification. */
-export async function passSecondFactor(ctx: AppContext, tx: Db, attempt: SignInAttempt, client: ClientRow, strategy: 'phone_code' | 'backup_code', now: number): Promise<void> {
+export async function passSecondFactor(ctx: AppContext, tx: Db, events: Events, attempt: SignInAttempt, client: ClientRow, strategy: 'phone_code' | 'backup_code', now: number): Promise<void> {
   if (strategy === 'backup_code') {
     await startVerification(tx, flowSlot(attempt.signIn.id, 'second_factor'), {
       verificationId: newId('ver', now), strategy: 'backup_code', status: 'verified', codeDigest: null, expireAt: null, now,
     });
   }
-  await finish(ctx, tx, attempt, client, now);
+  await finish(ctx, tx, events, attempt, client, now);
 }

@@ -9,6 +9,7 @@ import type { ClientRow, PhoneNumberRow, SignUpRow, VerificationRow } from '../s
 import { advanceSignUp, insertSignUp } from '../store/sign-ups.js';
 import { insertUser, newUserRow, updateUser } from '../store/users.js';
 import { flowSlot, verificationsOf } from '../store/verifications.js';
+import type { Events } from './events.js';
 import { ensureClient, startSession } from './sessions.js';
 import type { CodeRecipient } from './verification.js';
 
@@ -80,7 +81,7 @@ export function signUpRecipient(signUp: SignUpRow): CodeRecipient {
  * The code was right: the user, their verified primary number and a session, all at once. If
  * someone verified the number meanwhile, the unique index refuses it and nothing is kept.
  */
-export async function completeSignUp(ctx: AppContext, tx: Db, signUp: SignUpRow, client: ClientRow, now: number): Promise<void> {
+export async function completeSignUp(ctx: AppContext, tx: Db, events: Events, signUp: SignUpRow, client: ClientRow, now: number): Promise<void> {
   const user = newUserRow(newId('user', now), { external_id: null, first_name: null, last_name: null, username: null }, now);
   await insertUser(tx, user);
   const e164 = signUp.phone_number!;
@@ -92,7 +93,8 @@ export async function completeSignUp(ctx: AppContext, tx: Db, signUp: SignUpRow,
   };
   await insertPhoneNumber(tx, number);
   await updateUser(tx, user.id, { primary_phone_number_id: number.id, updated_at: now });
-  const { session } = await startSession(tx, client, user.id, ctx.config.sessionLifetimeSeconds, now);
+  await events.user(tx, 'user.created', user.id, now);
+  const { session } = await startSession(tx, events, client, user.id, ctx.config.sessionLifetimeSeconds, now);
   if (!(await advanceSignUp(tx, signUp.id, 'missing_requirements', { status: 'complete', created_user_id: user.id, created_session_id: session.id, updated_at: now }))) {
     throw errors.signUpNotReady('This sign-up is already complete.');
   }

@@ -16,6 +16,7 @@ import {
   completeVerification, countAttempt, failVerification, readVerification, startVerification, type CodeSlot, type VerificationPurpose,
 } from '../store/verifications.js';
 import { consumeBackupCode } from './backup-codes.js';
+import type { Events } from './events.js';
 import { clearFailedCodes, lockoutPolicy, lockoutState, recordFailedCode } from './lockout.js';
 
 // The one mechanism behind every SMS code: a number's verification, a sign-in's first and second
@@ -44,6 +45,8 @@ export interface CodeRecipient {
 
 export interface CodeSender {
   ip: string;
+  /** Reports the SMS as Clerk's sms.created, in the same transaction. */
+  events: Events;
 }
 
 /** Sends a new code, replacing any earlier one of the same slot. */
@@ -62,13 +65,19 @@ export async function sendCode(ctx: AppContext, to: CodeRecipient, from: CodeSen
       expireAt: now + ctx.config.otpTtlSeconds * 1000, phoneNumberId: to.phoneNumberId, now,
     });
     if (!sends) return;
-    const text = verificationMessage(ctx.config.appName, code, new URL(ctx.frontendApiUrl).hostname);
+    const domain = new URL(ctx.frontendApiUrl).hostname;
+    const text = verificationMessage(ctx.config.appName, code, domain);
+    const smsId = newId('sms', now);
     await enqueueSms(tx, {
-      id: newId('sms', now), user_id: to.userId, phone_number_id: to.phoneNumberId, verification_id: verificationId,
+      id: smsId, user_id: to.userId, phone_number_id: to.phoneNumberId, verification_id: verificationId,
       to_phone: to.phoneNumber, body_sealed: seal(ctx.keys.derived.seal, text), provider: ctx.config.smsProvider,
       status: 'queued', tries: 0, next_attempt_at: now, claimed_by: null, claimed_until: null, last_error: null,
       provider_message_id: null, created_at: now, updated_at: now, sent_at: null,
     });
+    await from.events.sms(tx, {
+      id: smsId, from: ctx.config.twilio.from ?? '', to: to.phoneNumber, phoneNumberId: to.phoneNumberId, userId: to.userId,
+      message: text, code, appName: ctx.config.appName, appDomain: domain,
+    }, now);
   });
   if (sends) {
     ctx.metrics.smsQueuedFor(ctx.config.smsProvider);

@@ -77,17 +77,18 @@ export async function findSession(db: Db, id: string): Promise<SessionRow | unde
 }
 
 /** Moves an active session to a final status; false when it was not active. */
-export async function endSession(db: Db, id: string, status: 'ended' | 'removed' | 'revoked', now: number, clientId?: string): Promise<boolean> {
+/** Ends an active session; answers it as it is now, or undefined when there was none to end. */
+export async function endSession(db: Db, id: string, status: 'ended' | 'removed' | 'revoked', now: number, clientId?: string): Promise<SessionRow | undefined> {
   let query = db.updateTable('sessions').set({ status, updated_at: now }).where('id', '=', id).where('status', '=', 'active');
   if (clientId !== undefined) query = query.where('client_id', '=', clientId);
-  const result = await query.executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  return query.returningAll().executeTakeFirst();
 }
 
-/** Ends every active session of a client at once (signing out of all accounts on one device). */
-export async function endAllSessionsOfClient(db: Db, clientId: string, status: 'ended' | 'removed', now: number): Promise<void> {
-  await db.updateTable('sessions').set({ status, updated_at: now }).where('client_id', '=', clientId).where('status', '=', 'active').execute();
+/** Ends every active session of a client at once (signing out of all accounts on one device); answers those it ended. */
+export async function endAllSessionsOfClient(db: Db, clientId: string, status: 'ended' | 'removed', now: number): Promise<SessionRow[]> {
+  const ended = await db.updateTable('sessions').set({ status, updated_at: now }).where('client_id', '=', clientId).where('status', '=', 'active').returningAll().execute();
   await db.updateTable('clients').set({ last_active_session_id: null, updated_at: now }).where('id', '=', clientId).execute();
+  return ended;
 }
 
 export async function touchSession(db: Db, id: string, now: number): Promise<void> {

@@ -146,6 +146,33 @@ export interface SmsMessagesTable extends DeliveryColumns {
   sent_at: number | null;
 }
 
+export interface WebhookEventsTable {
+  seq: Generated<number>;
+  /** The svix-id of the event (msg_...): the same on every try and every endpoint. */
+  id: string;
+  type: string;
+  user_id: string | null;
+  /** The JSON body, sealed with AES-256-GCM (an sms.created event carries the code). */
+  payload_sealed: string;
+  created_at: number;
+}
+
+export interface WebhookDeliveriesTable extends DeliveryColumns {
+  event_seq: number;
+  event_id: string;
+  event_type: string;
+  endpoint: string;
+  order_key: string;
+  response_status: number | null;
+  created_at: number;
+  sent_at: number | null;
+}
+
+export interface WebhookEndpointsTable {
+  url: string;
+  disabled_at: number | null;
+}
+
 export interface Database {
   instance_settings: InstanceSettingsTable;
   users: UsersTable;
@@ -157,6 +184,9 @@ export interface Database {
   verifications: VerificationsTable;
   sign_ins: SignInsTable;
   sign_ups: SignUpsTable;
+  webhook_events: WebhookEventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_endpoints: WebhookEndpointsTable;
 }
 
 export type UserRow = UsersTable;
@@ -168,5 +198,6 @@ export type SmsMessageRow = SmsMessagesTable;
 export type VerificationRow = VerificationsTable;
 export type SignInRow = SignInsTable;
 export type SignUpRow = SignUpsTable;
+export type WebhookDeliveryRow = WebhookDeliveriesTable;
 // Generated is re-exported for migrations that add defaulted columns later.
 export type { Generated };

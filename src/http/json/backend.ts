@@ -8,7 +8,11 @@ import { userJson } from './user.js';
 
 /** With the lockout policy, the Backend API also tells how many failed codes the user has left. */
 export function backendUserJson(user: UserRow, numbers: PhoneNumberRow[], now: number, policy: LockoutPolicy) {
-  return { ...userJson(user, numbers, now), private_metadata: {}, verification_attempts_remaining: attemptsRemaining(lockoutState(user), now, policy) };
+  return {
+    ...userJson(user, numbers, now), private_metadata: {}, verification_attempts_remaining: attemptsRemaining(lockoutState(user), now, policy),
+    // Backend-only fields of Clerk's UserJSON (@clerk/backend), for features this service does not have.
+    password_last_updated_at: null, deprovisioned: false, locale: null, timezone: null,
+  };
 }
 
 export function backendSessionJson(session: SessionRow) {

@@ -1,8 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.js';
 import { errors } from '../../../domain/errors.js';
-import { endSession, findSession } from '../../../store/clients.js';
+import { finishSession } from '../../../operations/sessions.js';
+import { findSession } from '../../../store/clients.js';
 import { backendSessionJson } from '../../json/backend.js';
+import { eventsOf } from '../../origin.js';
 
 // Revoking a session: the next Frontend API request through it is signed out.
 
@@ -12,8 +14,8 @@ export function sessionRoutes(app: FastifyInstance, ctx: AppContext): void {
     const before = await findSession(ctx.database.db, id);
     if (!before) throw errors.resourceNotFound();
     const now = ctx.now();
-    // endSession changes only an active session; one that had already ended is answered as it is.
-    const revoked = await endSession(ctx.database.db, id, 'revoked', now);
-    return backendSessionJson(revoked ? { ...before, status: 'revoked', updated_at: now } : before);
+    // Only an active session is revoked; one that had already ended is answered as it is.
+    const revoked = await finishSession(ctx.database.db, eventsOf(ctx, request), id, 'revoked', now);
+    return backendSessionJson(revoked ?? before);
   });
 }

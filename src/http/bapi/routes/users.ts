@@ -1,12 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.js';
-import { createSignInToken, createUser, DEFAULT_SIGN_IN_TOKEN_SECONDS } from '../../../admin/users.js';
+import { createSignInToken, createUser, DEFAULT_SIGN_IN_TOKEN_SECONDS, removeUser } from '../../../admin/users.js';
 import { errors } from '../../../domain/errors.js';
 import { listPhoneNumbers } from '../../../store/phone-numbers.js';
-import { deleteUser, findUser } from '../../../store/users.js';
+import { findUser } from '../../../store/users.js';
 import { lockAccount, lockoutPolicy, unlockAccount } from '../../../operations/lockout.js';
 import { backendUserJson, signInTokenJson } from '../../json/backend.js';
 import { deletedObjectJson } from '../../json/client.js';
+import { eventsOf } from '../../origin.js';
 import { optionalInteger, optionalString, readBody, requiredString, type Body } from '../../params.js';
 
 // Users and sign-in tokens, as Clerk's Backend API serves them.
@@ -35,7 +36,7 @@ export function userRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   app.post('/v1/users', async (request) => {
     const body = readBody(request, ['phone_number', 'first_name', 'last_name', 'username', 'external_id', 'skip_password_checks', 'skip_password_requirement']);
-    const user = await createUser(db, {
+    const user = await createUser(db, eventsOf(ctx, request), {
       phoneNumbers: phoneNumbersParam(body),
       firstName: optionalString(body, 'first_name'),
       lastName: optionalString(body, 'last_name'),
@@ -63,7 +64,7 @@ export function userRoutes(app: FastifyInstance, ctx: AppContext): void {
   });
 
   app.delete<UserParams>('/v1/users/:user_id', async (request) => {
-    if (!(await deleteUser(db, request.params.user_id))) throw errors.resourceNotFound();
+    if (!(await removeUser(db, eventsOf(ctx, request), request.params.user_id, ctx.now()))) throw errors.resourceNotFound();
     return deletedObjectJson('user', request.params.user_id);
   });
 

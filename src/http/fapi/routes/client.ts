@@ -1,9 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.js';
 import { errors } from '../../../domain/errors.js';
-import { endAllSessionsOfClient, endSession, findSession, setLastActiveSession } from '../../../store/clients.js';
+import { finishClientSessions, finishSession } from '../../../operations/sessions.js';
+import { findSession, setLastActiveSession } from '../../../store/clients.js';
 import { clientJson, sessionJson } from '../../json/client.js';
 import { userJson } from '../../json/user.js';
+import { eventsOf } from '../../origin.js';
 import { loadCaller } from '../auth.js';
 import { loadClientView } from '../respond.js';
 
@@ -26,7 +28,7 @@ export function clientRoutes(app: FastifyInstance, ctx: AppContext): void {
       const caller = await loadCaller(ctx, request);
       if (!caller) throw errors.signedOut();
       const now = ctx.now();
-      await ctx.database.db.transaction().execute((tx) => endAllSessionsOfClient(tx, caller.client.id, status, now));
+      await finishClientSessions(ctx.database.db, eventsOf(ctx, request), caller.client.id, status, now);
       const client = clientJson(await loadClientView(ctx, { client: { ...caller.client, last_active_session_id: null, updated_at: now }, sessions: [] }), now);
       return { response: client, client };
     });
@@ -38,7 +40,7 @@ export function clientRoutes(app: FastifyInstance, ctx: AppContext): void {
       if (!caller) throw errors.signedOut();
       const id = request.params.session_id;
       const now = ctx.now();
-      if (!(await endSession(ctx.database.db, id, status, now, caller.client.id))) throw errors.resourceNotFound();
+      if (!(await finishSession(ctx.database.db, eventsOf(ctx, request), id, status, now, caller.client.id))) throw errors.resourceNotFound();
       const remaining = caller.sessions.filter((s) => s.id !== id);
       if (caller.client.last_active_session_id === id) {
         const next = remaining.at(-1)?.id ?? null;

@@ -6,6 +6,7 @@ import { readDevInbox } from '../../../sms/dev-inbox.js';
 import { signInWithTicket } from '../../../operations/sessions.js';
 import { codeInMessage } from '../../../sms/message.js';
 import { devSmsJson } from '../../json/backend.js';
+import { eventsOf } from '../../origin.js';
 import { readBody } from '../../params.js';
 import { loadCaller } from '../auth.js';
 import { clientCookie } from '../client-token.js';
@@ -107,9 +108,10 @@ export function fapiDevRoutes(app: FastifyInstance, ctx: AppContext): void {
 
     const db = ctx.database.db;
     const now = ctx.now();
-    const user = await createUser(db, { firstName: 'Demo', lastName: 'User' }, now);
+    const events = eventsOf(ctx, request);
+    const user = await createUser(db, events, { firstName: 'Demo', lastName: 'User' }, now);
     const ticket = await createSignInToken(db, user.id, DEMO_TICKET_SECONDS, now);
-    const result = await signInWithTicket(db, ticket.token, caller?.client ?? null, ctx.config.sessionLifetimeSeconds, now);
+    const result = await signInWithTicket(db, events, ticket.token, caller?.client ?? null, ctx.config.sessionLifetimeSeconds, now);
     if (result.clientToken) reply.header('Set-Cookie', clientCookie(ctx, result.clientToken, request));
     return { object: 'demo_sign_in', user_id: user.id, session_id: result.session.id, created: true };
   });

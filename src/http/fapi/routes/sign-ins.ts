@@ -14,6 +14,7 @@ import { findSignIn } from '../../../store/sign-ins.js';
 import { flowSlot } from '../../../store/verifications.js';
 import { clientJson, completedTicketSignInJson } from '../../json/client.js';
 import { signInJson } from '../../json/sign-in.js';
+import { eventsOf } from '../../origin.js';
 import { optionalString, readBody, requiredString } from '../../params.js';
 import { loadCaller, type Caller } from '../auth.js';
 import { sendClientToken } from '../client-token.js';
@@ -72,7 +73,7 @@ export function signInRoutes(app: FastifyInstance, ctx: AppContext): void {
     if (strategy === 'phone_code') {
       const attempt = await loadSignInAttempt(ctx, ctx.database.db, started.signIn);
       refuseLockedUser(attempt, ctx.now());
-      await sendCode(ctx, firstFactorRecipient(attempt, undefined), { ip: request.ip });
+      await sendCode(ctx, firstFactorRecipient(attempt, undefined), { ip: request.ip, events: eventsOf(ctx, request) });
     }
     return signInResponse(ctx, started.client.id, started.signIn.id);
   });
@@ -90,7 +91,7 @@ export function signInRoutes(app: FastifyInstance, ctx: AppContext): void {
     requireStatus(attempt, 'needs_first_factor');
     refuseLockedUser(attempt, ctx.now());
 
-    await sendCode(ctx, firstFactorRecipient(attempt, phoneNumberId), { ip: request.ip });
+    await sendCode(ctx, firstFactorRecipient(attempt, phoneNumberId), { ip: request.ip, events: eventsOf(ctx, request) });
     return signInResponse(ctx, caller.client.id, attempt.signIn.id);
   });
 
@@ -102,7 +103,7 @@ export function signInRoutes(app: FastifyInstance, ctx: AppContext): void {
     requireStatus(attempt, 'needs_first_factor');
 
     const check = { slot: flowSlot(attempt.signIn.id, 'first_factor'), userId: attempt.user?.id ?? null, ip: request.ip };
-    await checkCode(ctx, check, code, (tx, now) => passFirstFactor(ctx, tx, attempt, caller.client, now));
+    await checkCode(ctx, check, code, (tx, now) => passFirstFactor(ctx, tx, eventsOf(ctx, request), attempt, caller.client, now));
     return signInResponse(ctx, caller.client.id, attempt.signIn.id);
   });
 
@@ -114,7 +115,7 @@ export function signInRoutes(app: FastifyInstance, ctx: AppContext): void {
     requireStatus(attempt, 'needs_second_factor');
     refuseLockedUser(attempt, ctx.now());
 
-    await sendCode(ctx, secondFactorRecipient(attempt, phoneNumberId), { ip: request.ip });
+    await sendCode(ctx, secondFactorRecipient(attempt, phoneNumberId), { ip: request.ip, events: eventsOf(ctx, request) });
     return signInResponse(ctx, caller.client.id, attempt.signIn.id);
   });
 
@@ -129,9 +130,9 @@ export function signInRoutes(app: FastifyInstance, ctx: AppContext): void {
 
     if (strategy === 'phone_code') {
       const check = { slot: flowSlot(attempt.signIn.id, 'second_factor'), userId, ip: request.ip };
-      await checkCode(ctx, check, code, (tx, now) => passSecondFactor(ctx, tx, attempt, caller.client, 'phone_code', now));
+      await checkCode(ctx, check, code, (tx, now) => passSecondFactor(ctx, tx, eventsOf(ctx, request), attempt, caller.client, 'phone_code', now));
     } else if (strategy === 'backup_code' && attempt.user!.backup_code_digests !== null) {
-      await checkBackupCode(ctx, userId, request.ip, code, (tx, now) => passSecondFactor(ctx, tx, attempt, caller.client, 'backup_code', now));
+      await checkBackupCode(ctx, userId, request.ip, code, (tx, now) => passSecondFactor(ctx, tx, eventsOf(ctx, request), attempt, caller.client, 'backup_code', now));
     } else {
       throw errors.strategyForUserInvalid();
     }
@@ -143,7 +144,7 @@ export function signInRoutes(app: FastifyInstance, ctx: AppContext): void {
 async function ticketSignIn(ctx: AppContext, request: FastifyRequest, reply: Parameters<typeof sendClientToken>[2], ticket: string) {
   const caller = await loadCaller(ctx, request);
   const now = ctx.now();
-  const result = await signInWithTicket(ctx.database.db, ticket, caller?.client ?? null, ctx.config.sessionLifetimeSeconds, now);
+  const result = await signInWithTicket(ctx.database.db, eventsOf(ctx, request), ticket, caller?.client ?? null, ctx.config.sessionLifetimeSeconds, now);
   const view = await loadClientView(ctx, { client: result.client, sessions: [...(caller?.sessions ?? []), result.session] });
   const client = clientJson(view, now);
   const session = client.sessions.find((s) => s.id === result.session.id)!;

@@ -11,6 +11,7 @@ import { findSignUp } from '../../../store/sign-ups.js';
 import { flowSlot } from '../../../store/verifications.js';
 import { clientJson } from '../../json/client.js';
 import { signUpJson } from '../../json/sign-up.js';
+import { eventsOf } from '../../origin.js';
 import { optionalString, readBody, requiredString, type Body } from '../../params.js';
 import { loadCaller, type Caller } from '../auth.js';
 import { sendClientToken } from '../client-token.js';
@@ -91,7 +92,7 @@ export function signUpRoutes(app: FastifyInstance, ctx: AppContext): void {
     if (strategy !== 'phone_code') throw errors.paramValueInvalid('strategy', 'strategy must be phone_code.');
     const { caller, signUp } = await requireSignUp(ctx, request);
 
-    await sendCode(ctx, signUpRecipient(signUp), { ip: request.ip });
+    await sendCode(ctx, signUpRecipient(signUp), { ip: request.ip, events: eventsOf(ctx, request) });
     return signUpResponse(ctx, caller.client.id, signUp.id);
   });
 
@@ -104,7 +105,7 @@ export function signUpRoutes(app: FastifyInstance, ctx: AppContext): void {
     signUpRecipient(signUp);
 
     await checkCode(ctx, { slot: flowSlot(signUp.id, 'sign_up'), userId: null, ip: request.ip }, code,
-      (tx, now) => completeSignUp(ctx, tx, signUp, caller.client, now));
+      (tx, now) => completeSignUp(ctx, tx, eventsOf(ctx, request), signUp, caller.client, now));
     return signUpResponse(ctx, caller.client.id, signUp.id);
   });
 }

@@ -3,9 +3,11 @@ import type { AppContext } from '../../../../context.js';
 import { errors } from '../../../../domain/errors.js';
 import { newId } from '../../../../domain/ids.js';
 import { regenerateBackupCodes, setPrimaryPhoneNumber } from '../../../../operations/account.js';
-import { activeSessionsOfUser, endSession, findSession } from '../../../../store/clients.js';
+import { finishSession } from '../../../../operations/sessions.js';
+import { activeSessionsOfUser, findSession } from '../../../../store/clients.js';
 import { clientJson, sessionJson } from '../../../json/client.js';
 import { userJson } from '../../../json/user.js';
+import { eventsOf } from '../../../origin.js';
 import { optionalString, readBody } from '../../../params.js';
 import { requireSession } from '../../auth.js';
 import { loadClientView } from '../../respond.js';
@@ -38,7 +40,7 @@ export function accountRoutes(app: FastifyInstance, ctx: AppContext): void {
     const primary = optionalString(body, 'primary_phone_number_id');
     const caller = await requireSession(ctx, request);
 
-    if (primary !== undefined) await setPrimaryPhoneNumber(db, caller.session.user_id, primary, ctx.now());
+    if (primary !== undefined) await setPrimaryPhoneNumber(db, eventsOf(ctx, request), caller.session.user_id, primary, ctx.now());
     return userAnswer(caller);
   });
 
@@ -60,7 +62,7 @@ export function accountRoutes(app: FastifyInstance, ctx: AppContext): void {
     const target = await findSession(db, request.params.session_id);
     if (!target || target.user_id !== caller.session.user_id) throw errors.resourceNotFound();
     const now = ctx.now();
-    await endSession(db, target.id, 'revoked', now);
+    await finishSession(db, eventsOf(ctx, request), target.id, 'revoked', now);
     const remaining = caller.sessions.filter((s) => s.id !== target.id);
     const view = await loadClientView(ctx, { client: caller.client, sessions: remaining }, [target]);
     const user = userJson(view.users.get(target.user_id)!, view.numbersByUser.get(target.user_id) ?? [], now);

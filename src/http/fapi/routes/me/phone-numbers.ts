@@ -3,14 +3,14 @@ import type { AppContext } from '../../../../context.js';
 import { errors } from '../../../../domain/errors.js';
 import { newId } from '../../../../domain/ids.js';
 import { normalisePhone } from '../../../../domain/phone.js';
-import { isUniqueViolation } from '../../../../store/db.js';
-import { findPhoneNumber, insertPhoneNumber, listPhoneNumbers, markNumberVerified, phoneNumberTaken } from '../../../../store/phone-numbers.js';
+import { findPhoneNumber, listPhoneNumbers, phoneNumberTaken } from '../../../../store/phone-numbers.js';
 import type { PhoneNumberRow } from '../../../../store/schema.js';
 import { numberSlot } from '../../../../store/verifications.js';
 import { checkCode, sendCode } from '../../../../operations/verification.js';
-import { applySecondFactorChange, removePhoneNumber, setPrimaryIfNone } from '../../../../operations/phone-numbers.js';
+import { addPhoneNumber, applySecondFactorChange, numberVerified, removePhoneNumber } from '../../../../operations/phone-numbers.js';
 import { phoneNumberJson } from '../../../json/phone-number.js';
 import { deletedObjectJson } from '../../../json/client.js';
+import { eventsOf } from '../../../origin.js';
 import { optionalBoolean, readBody, requiredString } from '../../../params.js';
 import { requireSession } from '../../auth.js';
 import { wrap, wrapNumber } from '../../respond.js';
@@ -59,10 +59,9 @@ export function phoneNumberRoutes(app: FastifyInstance, ctx: AppContext): void {
       verification_expire_at: null, code_digest: null, created_at: now, updated_at: now,
     };
     try {
-      await insertPhoneNumber(db, row);
+      await addPhoneNumber(db, eventsOf(ctx, request), row);
     } catch (error) {
       await ctx.abuse.refundNewNumber(userId);
-      if (isUniqueViolation(error)) throw errors.identifierExists();
       throw error;
     }
     return wrap(ctx, caller, phoneNumberJson(row, now));
@@ -85,7 +84,7 @@ export function phoneNumberRoutes(app: FastifyInstance, ctx: AppContext): void {
     const userId = caller.session.user_id;
     await ownNumber(ctx, userId, request.params.phone_number_id);
 
-    const { row, backupCodes } = await applySecondFactorChange(db, ctx.keys.derived.backupCodes, userId, request.params.phone_number_id, change, ctx.now());
+    const { row, backupCodes } = await applySecondFactorChange(db, eventsOf(ctx, request), ctx.keys.derived.backupCodes, userId, request.params.phone_number_id, change, ctx.now());
     return wrap(ctx, caller, phoneNumberJson(row, ctx.now(), backupCodes));
   });
 
@@ -94,7 +93,7 @@ export function phoneNumberRoutes(app: FastifyInstance, ctx: AppContext): void {
     readBody(request, []);
     const caller = await requireSession(ctx, request);
     const id = request.params.phone_number_id;
-    if (!(await removePhoneNumber(db, caller.session.user_id, id, ctx.now()))) throw errors.resourceNotFound();
+    if (!(await removePhoneNumber(db, eventsOf(ctx, request), caller.session.user_id, id, ctx.now()))) throw errors.resourceNotFound();
     return wrap(ctx, caller, deletedObjectJson('phone_number', id));
   });
 
@@ -111,7 +110,7 @@ export function phoneNumberRoutes(app: FastifyInstance, ctx: AppContext): void {
     await sendCode(ctx, {
       flow: 'phone_number', slot: numberSlot(userId, row.id), phoneNumber: row.phone_number, phoneNumberId: row.id,
       userId, limitSubject: userId, deliverable: true,
-    }, { ip: request.ip });
+    }, { ip: request.ip, events: eventsOf(ctx, request) });
     return wrapNumber(ctx, caller, row.id);
   });
 
@@ -124,10 +123,7 @@ export function phoneNumberRoutes(app: FastifyInstance, ctx: AppContext): void {
     const id = request.params.phone_number_id;
     await ownNumber(ctx, userId, id);
 
-    await checkCode(ctx, { slot: numberSlot(userId, id), userId, ip: request.ip }, code, async (tx, now) => {
-      await markNumberVerified(tx, id, now);
-      await setPrimaryIfNone(tx, userId, id, now);
-    });
+    await checkCode(ctx, { slot: numberSlot(userId, id), userId, ip: request.ip }, code, numberVerified(eventsOf(ctx, request), userId, id));
     return wrapNumber(ctx, caller, id);
   });
 }
