@@ -5,7 +5,7 @@ import { ClosingLineReporter, type SkippedCheck } from './test/helpers/summary-r
 
 // The suite runs twice in one `vitest run`: once on SQLite, and once on PostgreSQL when
 // TEST_DATABASE_URL is set (each test server then gets a schema of its own there). The pure domain
-// tests touch no database and run once; the two-instance test needs PostgreSQL and runs only there.
+// tests touch no database and run once; the two-instance tests need PostgreSQL and run only there.
 
 const postgresUrl = process.env.TEST_DATABASE_URL?.trim();
 // Names this run's schemas (pn_test_<runid>_...), so its teardown drops only what it made.
@@ -40,7 +40,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'sqlite', include: everything, exclude: ['test/multi-instance/two-instances.test.ts'], env: { TEST_DB: 'sqlite' } },
+        test: { name: 'sqlite', include: everything, exclude: ['test/multi-instance/two-instances.test.ts', 'test/webhooks/two-instances.test.ts'], env: { TEST_DB: 'sqlite' } },
       },
       ...(postgresUrl
         ? [{
@@ -52,6 +52,7 @@ export default defineConfig({
             // These run once, in the SQLite half: the crash, leak and CLI tests read the SQLite file
             // itself, and the limiter-store tests already run against PostgreSQL and Redis directly.
             exclude: ['test/domain/**', 'test/readme/**', 'test/cli/**', 'test/build/**', 'test/sms/crash.test.ts', 'test/sms/leaks.test.ts',
+              'test/webhooks/crash.test.ts', 'test/webhooks/config.test.ts',
               'test/sms/cli.test.ts', 'test/abuse/stores.test.ts', 'test/hardening/start-errors.test.ts', 'test/hardening/database-faults.test.ts',
               // Clerk's components drive the same server code as the FAPI tests, which run on both: once is enough.
               'test/sdk/clerk-ui.test.ts'],

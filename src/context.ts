@@ -9,6 +9,8 @@ import { DEV_SECRET_KEY_SETTING, getOrCreateSetting } from './store/settings.js'
 import { createLogger } from './logger.js';
 import { createSmsProvider } from './sms/providers/index.js';
 import { OutboxWorker } from './sms/outbox.js';
+import { webhookSecretBytes } from './domain/webhook-events.js';
+import { WebhookWorker } from './webhooks/worker.js';
 import { createAbuseGuard, type AbuseGuard } from './abuse/guard.js';
 import { SessionTokens } from './tokens/session-tokens.js';
 import { loadSigningKey } from './tokens/signing-key.js';
@@ -32,6 +34,8 @@ export interface AppContext {
   outbox: OutboxWorker;
   /** Webhook events: written by operations in their transactions. */
   events: EventLog;
+  /** Sends the events; null when no WEBHOOK_URL is set. */
+  webhooks: WebhookWorker | null;
   abuse: AbuseGuard;
   /** Signs session tokens (RS256) and serves the public key as JWKS. */
   sessionTokens: SessionTokens;
@@ -72,6 +76,14 @@ export async function createContext(config: Config, options: ContextOptions = {}
     // Clerk's instance_id in every event: made once, kept, so restarts and other instances agree.
     const instanceId = await getOrCreateSetting(database.db, 'instance_id', () => newId('ins'));
     const events = EventLog.fromConfig(config, instanceId, derived.seal, lockoutPolicy(config));
+    const webhooks = config.webhooks.endpoints.length === 0 ? null : new WebhookWorker(database, derived.seal, log.child({ component: 'webhooks' }), {
+      secret: webhookSecretBytes(config.webhooks.secret!)!,
+      timeoutMs: config.webhooks.timeoutMs,
+      maxTries: config.webhooks.maxTries,
+      pollMs: config.outboxPollMs,
+      leaseMs: config.outboxLeaseMs,
+      baseBackoffMs: config.outboxBackoffBaseMs,
+    });
     const sessionTokens = new SessionTokens(await loadSigningKey(database.db, derived.signingKeySeal, config.jwtPrivateKey));
     const abuse = await createAbuseGuard(config, { database, keySecret: derived.rateLimitKeys, metrics });
 
@@ -83,6 +95,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
       metrics,
       outbox,
       events,
+      webhooks,
       abuse,
       sessionTokens,
       frontendApiUrl,

@@ -6,7 +6,7 @@ import { publishableKey } from './domain/keys.js';
 import { buildBapi } from './http/bapi/app.js';
 import { buildFapi } from './http/fapi/app.js';
 
-// Starts both APIs and the outbox worker on one context, and stops them in the right order.
+// Starts both APIs and the delivery workers (SMS outbox, webhooks) on one context, and stops them in the right order.
 
 export interface RunningServer {
   ctx: AppContext;
@@ -53,14 +53,17 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     ctx.frontendApiUrl = urlOf(fapi, ctx.frontendApiUrl);
     ctx.keys.publishableKey = publishableKey(ctx.frontendApiUrl, ctx.keys.secretKey.startsWith('sk_live_'));
   }
-  if (config.outboxWorker) ctx.outbox.start();
+  if (config.outboxWorker) {
+    ctx.outbox.start();
+    ctx.webhooks?.start();
+  }
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       // Stop accepting and finish requests in flight, then the SMS in flight, then the pool.
       await Promise.allSettled([fapi.close(), bapi.close()]);
-      await ctx.outbox.stop();
+      await Promise.all([ctx.outbox.stop(), ctx.webhooks?.stop()]);
       await ctx.abuse.close();
       await ctx.database.close();
     })();

@@ -1,3 +1,5 @@
+import { createHmac } from 'node:crypto';
+
 // The events this service sends its application's backend, named and shaped as Clerk's webhooks.
 
 export const WEBHOOK_EVENT_TYPES = [
@@ -18,4 +20,22 @@ export function webhookSecretBytes(secret: string): Buffer | null {
   if (!match) return null;
   const bytes = Buffer.from(match[1]!, 'base64');
   return bytes.length >= 16 ? bytes : null;
+}
+
+/**
+ * The Standard Webhooks (Svix) signature of one delivery attempt: base64 HMAC-SHA256 of
+ * `id.timestamp.body` under the secret's bytes, as `v1,<signature>`.
+ */
+export function webhookSignature(secret: Buffer, id: string, timestampSeconds: number, body: string): string {
+  return `v1,${createHmac('sha256', secret).update(`${id}.${timestampSeconds}.${body}`).digest('base64')}`;
+}
+
+/** An endpoint as logs and the CLI show it: scheme, host and path, never a credential or query. */
+export function endpointLabel(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
+  } catch {
+    return '(unparsable URL)';
+  }
 }

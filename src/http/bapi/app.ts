@@ -15,6 +15,7 @@ import { userRoutes } from './routes/users.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { devRoutes } from './routes/dev.js';
 import { jwksRoutes } from './routes/jwks.js';
+import { registerEventKick } from '../origin.js';
 
 // The Backend API: Clerk's BAPI paths for the operator, on its own (loopback) port, behind the secret key.
 
@@ -47,6 +48,7 @@ export async function buildBapi(ctx: AppContext): Promise<FastifyInstance> {
   registerAnswerRecording(app, ctx, 'bapi');
   registerHostCheck(app, ctx);
   speakClerkBackendJson(app);
+  registerEventKick(app, ctx);
   app.addHook('onRequest', async (request) => {
     // The health check tells nothing secret; /metrics checks its own token (routes/metrics.ts).
     if (request.routeOptions.url !== undefined && WITHOUT_SECRET_KEY.has(request.routeOptions.url)) return;

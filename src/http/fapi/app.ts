@@ -11,6 +11,7 @@ import { registerHostCheck } from '../host-check.js';
 import { healthRoute } from '../health.js';
 import { applyMethodOverride } from '../method-override.js';
 import { registerAnswerRecording } from '../observe.js';
+import { registerEventKick } from '../origin.js';
 import { registerBrowserSecurity } from './browser-security.js';
 import { clientRoutes } from './routes/client.js';
 import { devBrowserRoutes } from './routes/dev-browser.js';
@@ -41,6 +42,7 @@ export async function buildFapi(ctx: AppContext): Promise<FastifyInstance> {
   registerAnswerRecording(app, ctx, 'fapi');
   registerHostCheck(app, ctx);
   registerBrowserSecurity(app, ctx);
+  registerEventKick(app, ctx);
   await app.register(formBody, { bodyLimit: ctx.config.bodyLimitBytes });
 
   healthRoute(app, ctx);
