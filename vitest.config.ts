@@ -52,7 +52,7 @@ export default defineConfig({
             // These run once, in the SQLite half: the crash, leak and CLI tests read the SQLite file
             // itself, and the limiter-store tests already run against PostgreSQL and Redis directly.
             exclude: ['test/domain/**', 'test/readme/**', 'test/cli/**', 'test/build/**', 'test/sms/crash.test.ts', 'test/sms/leaks.test.ts',
-              'test/webhooks/crash.test.ts', 'test/webhooks/config.test.ts',
+              'test/webhooks/crash.test.ts', 'test/webhooks/config.test.ts', 'test/webhooks/cli.test.ts',
               'test/sms/cli.test.ts', 'test/abuse/stores.test.ts', 'test/hardening/start-errors.test.ts', 'test/hardening/database-faults.test.ts',
               // Clerk's components drive the same server code as the FAPI tests, which run on both: once is enough.
               'test/sdk/clerk-ui.test.ts'],

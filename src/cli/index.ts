@@ -14,6 +14,7 @@ const groups: { names: string[]; load: () => Promise<Register> }[] = [
   { names: ['doctor'], load: async () => (await import('./doctor.js')).doctorCommand },
   { names: ['backup', 'restore'], load: async () => (await import('./backup.js')).backupCommands },
   { names: ['sms'], load: async () => (await import('./sms.js')).smsCommands },
+  { names: ['webhooks'], load: async () => (await import('./webhooks.js')).webhookCommands },
   { names: ['call', 'sign-in'], load: async () => (await import('./call.js')).callCommands },
   { names: ['mcp'], load: async () => (await import('./mcp.js')).mcpCommand },
 ];

@@ -4,12 +4,11 @@ import { readDevInbox } from '../sms/dev-inbox.js';
 import { findSms, listSms, requeueSms, type SmsStatus } from '../store/sms-messages.js';
 import type { SmsMessageRow } from '../store/schema.js';
 import { withContext } from './admin.js';
-import { print } from './output.js';
+import { iso, positive, print, statusList } from './output.js';
 
 // `phone-numbers sms`: the development inbox, the outbox as an operator sees it, and a manual retry.
 
 const STATUSES: readonly SmsStatus[] = ['queued', 'sending', 'sent', 'dead', 'superseded'];
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /** An outbox row for people: its state and history, never its body (that holds a live code). */
 function outboxEntry(row: SmsMessageRow) {
@@ -19,19 +18,6 @@ function outboxEntry(row: SmsMessageRow) {
     last_error: row.last_error, provider_message_id: row.provider_message_id,
     created_at: iso(row.created_at), sent_at: iso(row.sent_at),
   };
-}
-
-function statusList(value: string): SmsStatus[] {
-  const wanted = value.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const status of wanted) {
-    if (!(STATUSES as readonly string[]).includes(status)) throw new Error(`--status: expected ${STATUSES.join(', ')}; got "${status}"`);
-  }
-  return wanted as SmsStatus[];
-}
-
-function positive(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 10_000) throw new Error(`--limit: expected 1 to 10000, got "${value}"`);
-  return Number(value);
 }
 
 export function smsCommands(program: Command): void {
@@ -50,7 +36,7 @@ export function smsCommands(program: Command): void {
 
   sms.command('outbox')
     .description('every message of every provider, newest first: status, tries, last error (never the text)')
-    .option('--status <list>', `only these statuses, comma-separated (${STATUSES.join(', ')})`, statusList)
+    .option('--status <list>', `only these statuses, comma-separated (${STATUSES.join(', ')})`, statusList(STATUSES))
     .option('--phone <e164>', 'only messages to this number')
     .option('--limit <n>', 'at most this many', positive, 50)
     .action(async (options: { status?: SmsStatus[]; phone?: string; limit: number }) => {
