@@ -14,12 +14,12 @@ export function isWebhookEventType(value: string): value is WebhookEventType {
   return (WEBHOOK_EVENT_TYPES as readonly string[]).includes(value);
 }
 
-/** A Standard Webhooks / Svix signing secret: `whsec_` and base64 of at least 16 bytes (Svix issues 24). */
-export function webhookSecretBytes(secret: string): Buffer | null {
+/** A Standard Webhooks / Svix signing secret: `whsec_` and base64 of at least `minBytes` bytes (Svix issues 24). */
+export function webhookSecretBytes(secret: string, minBytes = 16): Buffer | null {
   const match = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(secret);
   if (!match) return null;
   const bytes = Buffer.from(match[1]!, 'base64');
-  return bytes.length >= 16 ? bytes : null;
+  return bytes.length >= minBytes ? bytes : null;
 }
 
 /**

@@ -1,5 +1,5 @@
-import { createHmac } from 'node:crypto';
 import { ConfigError } from '../../config.js';
+import { webhookSecretBytes, webhookSignature } from '../../domain/webhook-events.js';
 import type { SmsProvider } from '../provider.js';
 import { failure, isTransientStatus, postWithDeadline } from './http.js';
 
@@ -19,9 +19,9 @@ const MIN_KEY_BYTES = 16;
 export function webhookKey(secret: string): Buffer {
   let key: Buffer;
   if (secret.startsWith('whsec_')) {
-    const encoded = secret.slice('whsec_'.length);
-    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded)) throw new ConfigError('SMS_WEBHOOK_SECRET', 'the part after whsec_ must be base64');
-    key = Buffer.from(encoded, 'base64');
+    const decoded = webhookSecretBytes(secret, 0);
+    if (!decoded) throw new ConfigError('SMS_WEBHOOK_SECRET', 'the part after whsec_ must be base64');
+    key = decoded;
   } else {
     key = Buffer.from(secret, 'utf8');
   }
@@ -29,10 +29,8 @@ export function webhookKey(secret: string): Buffer {
   return key;
 }
 
-/** `v1,` + base64 HMAC-SHA256 over `<id>.<timestamp>.<body>`: the signed content of Standard Webhooks. */
-export function webhookSignature(key: Buffer, id: string, timestampSeconds: number, body: string): string {
-  return `v1,${createHmac('sha256', key).update(`${id}.${timestampSeconds}.${body}`).digest('base64')}`;
-}
+// The application webhooks sign the same way: one signature function for both.
+export { webhookSignature };
 
 export function webhookProvider(options: WebhookOptions): SmsProvider {
   const key = webhookKey(options.secret);
