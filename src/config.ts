@@ -46,7 +46,8 @@ export interface Config {
     messagingServiceSid: string | undefined;
     apiUrl: string;
   };
-  webhook: { url: string | undefined; secret: string | undefined };
+  /** The webhook SMS provider; `clerk` sends each message as Clerk's sms.created event (Svix headers too). */
+  webhook: { url: string | undefined; secret: string | undefined; format: 'plain' | 'clerk' };
   /** Clerk-style webhooks to the application's backend: none when `endpoints` is empty. */
   webhooks: {
     endpoints: string[];
@@ -345,7 +346,10 @@ export function readConfig(env: Env = process.env): { config: Config; problems: 
       problems.push(new ConfigError('TWILIO_FROM', 'TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID is required when SMS_PROVIDER=twilio'));
     }
   }
-  const webhook = { url: check(() => url(env, 'SMS_WEBHOOK_URL')), secret: text(env, 'SMS_WEBHOOK_SECRET') };
+  const webhook = {
+    url: check(() => url(env, 'SMS_WEBHOOK_URL')), secret: text(env, 'SMS_WEBHOOK_SECRET'),
+    format: check(() => oneOf(env, 'SMS_WEBHOOK_FORMAT', ['plain', 'clerk'] as const, 'plain')),
+  };
   if (smsProvider === 'webhook') {
     if (!webhook.url) problems.push(new ConfigError('SMS_WEBHOOK_URL', 'required when SMS_PROVIDER=webhook'));
     if (!webhook.secret) problems.push(new ConfigError('SMS_WEBHOOK_SECRET', 'required when SMS_PROVIDER=webhook'));

@@ -66,15 +66,16 @@ export async function createContext(config: Config, options: ContextOptions = {}
     const live = secretKey.startsWith('sk_live_');
     const frontendApiUrl = config.publicUrl ?? options.frontendApiUrl ?? `http://localhost:${config.port}`;
     const derived = deriveKeys(secretKey);
-    const outbox = new OutboxWorker(database, createSmsProvider(config), derived.seal, log.child({ component: 'outbox' }), {
+    // Clerk's instance_id in every event: made once, kept, so restarts and other instances agree.
+    const instanceId = await getOrCreateSetting(database.db, 'instance_id', () => newId('ins'));
+    const sms = createSmsProvider(config, { instanceId, appDomain: new URL(frontendApiUrl).hostname });
+    const outbox = new OutboxWorker(database, sms, derived.seal, log.child({ component: 'outbox' }), {
       maxTries: config.smsMaxSendTries,
       pollMs: config.outboxPollMs,
       leaseMs: config.outboxLeaseMs,
       baseBackoffMs: config.outboxBackoffBaseMs,
       metrics,
     });
-    // Clerk's instance_id in every event: made once, kept, so restarts and other instances agree.
-    const instanceId = await getOrCreateSetting(database.db, 'instance_id', () => newId('ins'));
     const events = EventLog.fromConfig(config, instanceId, derived.seal, lockoutPolicy(config));
     const webhooks = config.webhooks.endpoints.length === 0 ? null : new WebhookWorker(database, derived.seal, log.child({ component: 'webhooks' }), {
       secret: webhookSecretBytes(config.webhooks.secret!)!,

@@ -60,7 +60,7 @@ class SmsHandler implements DeliveryHandler<SmsMessageRow> {
     }
     const body = unseal(this.sealKey, message.body_sealed);
     try {
-      const result = await this.provider.send({ id: message.id, to: message.to_phone, body });
+      const result = await this.provider.send({ id: message.id, to: message.to_phone, body, userId: message.user_id, phoneNumberId: message.phone_number_id });
       if (result.ok) {
         return { kind: 'sent', extra: { provider_message_id: result.providerMessageId, sent_at: this.clock() }, detail: { provider: this.provider.name } };
       }

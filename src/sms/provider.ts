@@ -5,6 +5,9 @@ export interface OutgoingSms {
   id: string;
   to: string;
   body: string;
+  /** Whose code it is and for which of their numbers, when known (Clerk's sms.created carries them). */
+  userId?: string | null;
+  phoneNumberId?: string | null;
 }
 
 export type SendResult =

@@ -4,8 +4,14 @@ import { devProvider } from './dev.js';
 import { twilioProvider } from './twilio.js';
 import { webhookProvider } from './webhook.js';
 
+/** What the webhook provider's Clerk format puts in each event besides the message. */
+export interface InstanceFacts {
+  instanceId: string;
+  appDomain: string;
+}
+
 // Picks the provider SMS_PROVIDER names (config.ts has checked that its settings are present).
-export function createSmsProvider(config: Config): SmsProvider {
+export function createSmsProvider(config: Config, instance: InstanceFacts = { instanceId: '', appDomain: '' }): SmsProvider {
   switch (config.smsProvider) {
     case 'dev':
       return devProvider();
@@ -19,6 +25,9 @@ export function createSmsProvider(config: Config): SmsProvider {
         timeoutMs: config.smsSendTimeoutMs,
       });
     case 'webhook':
-      return webhookProvider({ url: config.webhook.url!, secret: config.webhook.secret!, timeoutMs: config.smsSendTimeoutMs });
+      return webhookProvider({
+        url: config.webhook.url!, secret: config.webhook.secret!, timeoutMs: config.smsSendTimeoutMs,
+        clerk: config.webhook.format === 'clerk' ? { ...instance, appName: config.appName, from: config.twilio.from ?? '' } : undefined,
+      });
   }
 }

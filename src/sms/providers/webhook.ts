@@ -1,6 +1,8 @@
 import { ConfigError } from '../../config.js';
 import { webhookSecretBytes, webhookSignature } from '../../domain/webhook-events.js';
-import type { SmsProvider } from '../provider.js';
+import { smsEventJson } from '../../http/json/events.js';
+import { codeInMessage } from '../message.js';
+import type { OutgoingSms, SmsProvider } from '../provider.js';
 import { failure, isTransientStatus, postWithDeadline } from './http.js';
 
 // Any SMS gateway: one JSON POST per message to SMS_WEBHOOK_URL, signed the Standard Webhooks way
@@ -11,6 +13,8 @@ export interface WebhookOptions {
   secret: string;
   timeoutMs: number;
   clock?: () => number;
+  /** Set: each message goes as Clerk's sms.created event, so an app that delivers Clerk's SMS itself keeps its handler. */
+  clerk?: { instanceId: string; appName: string; appDomain: string; from: string } | undefined;
 }
 
 const MIN_KEY_BYTES = 16;
@@ -40,18 +44,22 @@ export function webhookProvider(options: WebhookOptions): SmsProvider {
     async send(message) {
       const now = clock();
       const timestamp = Math.floor(now / 1000);
-      const body = JSON.stringify({
+      const body = JSON.stringify(options.clerk ? clerkEvent(options.clerk, message, now) : {
         type: 'sms.send',
         timestamp: new Date(now).toISOString(),
         data: { id: message.id, to: message.to, body: message.body },
       });
+      const signature = webhookSignature(key, message.id, timestamp, body);
+      // Clerk's receivers (svix, verifyWebhook) read the svix-* spelling of the same headers.
+      const svix: Record<string, string> = options.clerk ? { 'svix-id': message.id, 'svix-timestamp': String(timestamp), 'svix-signature': signature } : {};
       // The message id is the webhook id on every try, so a receiver can drop a repeat it already handled.
       const answer = await postWithDeadline(options.url, {
         headers: {
           'content-type': 'application/json',
           'webhook-id': message.id,
           'webhook-timestamp': String(timestamp),
-          'webhook-signature': webhookSignature(key, message.id, timestamp, body),
+          'webhook-signature': signature,
+          ...svix,
         },
         body,
       }, options.timeoutMs);
@@ -59,6 +67,14 @@ export function webhookProvider(options: WebhookOptions): SmsProvider {
       return failure(!isTransientStatus(answer.status), `webhook HTTP ${answer.status}`);
     },
   };
+}
+
+/** Clerk's sms.created for one message; made by the SMS provider, it has no HTTP request behind it. */
+function clerkEvent(clerk: NonNullable<WebhookOptions['clerk']>, message: OutgoingSms, now: number) {
+  return smsEventJson({
+    id: message.id, from: clerk.from, to: message.to, phoneNumberId: message.phoneNumberId ?? null, userId: message.userId ?? null,
+    message: message.body, code: codeInMessage(message.body) ?? '', appName: clerk.appName, appDomain: clerk.appDomain,
+  }, { instanceId: clerk.instanceId, origin: { client_ip: '', user_agent: '' }, now });
 }
 
 /** A gateway may answer `{"id": "..."}`; we keep it to match delivery reports later. */
