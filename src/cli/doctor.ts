@@ -204,6 +204,17 @@ async function checkSms(found: Findings, config: Config, bad: (variable: string)
   }
 }
 
+/** The application's webhook endpoints: well-formed (config.ts checked them), never called (a request there would be a delivery). */
+function checkWebhooks(found: Findings, config: Config | undefined, bad: (variable: string) => boolean): void {
+  if (!config || bad('WEBHOOK_URL') || bad('WEBHOOK_SECRET') || bad('WEBHOOK_EVENTS')) return;
+  const { endpoints, events } = config.webhooks;
+  if (endpoints.length === 0) {
+    found.skipped('webhook endpoints', 'not configured (no WEBHOOK_URL): no events are sent');
+    return;
+  }
+  found.ok('webhook endpoints', `${endpoints.length} endpoint${endpoints.length === 1 ? '' : 's'}, ${events.length} event types, secret well-formed (not called: a request there would be a delivery)`);
+}
+
 const LABELS: Record<Level, string> = { ok: 'ok', warning: 'warning', fatal: 'FATAL', skipped: 'skipped' };
 
 export function doctorCommand(program: Command): void {
@@ -218,8 +229,7 @@ export function doctorCommand(program: Command): void {
       await checkDatabase(found, config, bad);
       await checkRedis(found, config);
       await checkSms(found, config, bad, options.online);
-      // Outgoing event webhooks (user.created and the like) do not exist in this version.
-      found.skipped('webhook endpoints', 'none in this version (no WEBHOOK_* settings): nothing to check');
+      checkWebhooks(found, config, bad);
 
       const width = Math.max(...found.all.map((f) => f.subject.length));
       const lines = found.all.map((f) => `  ${LABELS[f.level].padEnd(8)} ${`${f.subject}:`.padEnd(width + 1)} ${f.message}`);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrations } from '../../src/store/migrations/index.js';
 import { phoneNumbers } from '../helpers/cli.js';
 import { freshPostgresUrl } from '../helpers/postgres.js';
 import { startProviderServer, type ProviderServer } from '../sms/provider-server.js';
@@ -36,14 +37,14 @@ describe('phone-numbers doctor', () => {
     expect(before.stdout).toMatch(/^ {2}ok {7}configuration: +every setting reads \(INSTANCE_TYPE=development\)$/m);
     expect(before.stdout).toContain('good.db does not exist yet: the first start (or phone-numbers migrate) creates it');
     expect(before.stdout).toMatch(/ok {7}SMS provider: +dev inbox/);
-    expect(before.stdout).toMatch(/skipped +webhook endpoints: +none in this version/);
+    expect(before.stdout).toMatch(/skipped +webhook endpoints: +not configured \(no WEBHOOK_URL\)/);
     expect(before.stdout.trimEnd().split('\n').at(-1)).toBe('no fatal problem');
     expect(existsSync(join(dir, 'good.db'))).toBe(false);
 
     expect(await phoneNumbers(env, 'users', 'create')).toMatchObject({ code: 0 });
     const after = await doctor(env);
     expect(after, after.stdout).toMatchObject({ code: 0 });
-    expect(after.stdout).toMatch(/ok {7}database: +reachable, writable, migrations current \(004-sign-in\)/);
+    expect(after.stdout).toMatch(new RegExp(`ok {7}database: +reachable, writable, migrations current \\(${Object.keys(migrations).at(-1)}\\)`));
     expect(after.stdout).toMatch(/ok {7}CLERK_SECRET_KEY: +unset: the generated development key is kept in clear in the database/);
     expect(after.stdout).not.toMatch(/FATAL|warning/);
   });
@@ -122,6 +123,15 @@ describe('phone-numbers doctor', () => {
     expect(result.stdout).toMatch(/FATAL {4}SMS_WEBHOOK_SECRET: +the part after whsec_ must be base64/);
   });
 
+  it('webhook endpoints: well-formed ones are ok (and not called), a bad secret is fatal, naming the variable', async () => {
+    const good = await doctor({ DATABASE_URL: `sqlite:${join(dir, 'hooks.db')}`, WEBHOOK_URL: 'http://127.0.0.1:9/hooks,https://hooks.example.com/clerk', WEBHOOK_SECRET: `whsec_${Buffer.alloc(24, 7).toString('base64')}` });
+    expect(good.stdout).toMatch(/ok {7}webhook endpoints: +2 endpoints, 8 event types, secret well-formed/);
+    const bad = await doctor({ DATABASE_URL: `sqlite:${join(dir, 'hooks.db')}`, WEBHOOK_URL: 'https://hooks.example.com/clerk', WEBHOOK_SECRET: 'whsec_short' });
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/FATAL {4}WEBHOOK_SECRET: +expected whsec_/);
+    expect(bad.stdout).not.toContain('whsec_short');
+  });
+
   it('a database sealed with another secret key, or migrated by a newer version, is fatal', async () => {
     const env = { DATABASE_URL: `sqlite:${join(dir, 'sealed.db')}` };
     expect(await phoneNumbers(env, 'users', 'create')).toMatchObject({ code: 0 });
@@ -151,7 +161,7 @@ describe('phone-numbers doctor', () => {
       expect(await phoneNumbers(env, 'migrate')).toMatchObject({ code: 0 });
       const migrated = await doctor(env);
       expect(migrated, migrated.stdout).toMatchObject({ code: 0 });
-      expect(migrated.stdout).toMatch(/ok {7}database: +reachable, writable, migrations current \(004-sign-in\)/);
+      expect(migrated.stdout).toMatch(new RegExp(`ok {7}database: +reachable, writable, migrations current \\(${Object.keys(migrations).at(-1)}\\)`));
     } finally {
       await database.cleanup();
     }
