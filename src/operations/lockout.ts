@@ -4,6 +4,7 @@ import { afterFailure, afterSuccess, LIFETIME_FAILURE_CAP, unlocked, type Lockou
 import type { Db } from '../store/db.js';
 import type { Database, UserRow } from '../store/schema.js';
 import { lockUser, updateUser } from '../store/users.js';
+import type { Events } from './events.js';
 
 // The user's lockout counts, read and written under the user's row lock so parallel failures on
 // any instance each count once.
@@ -50,11 +51,17 @@ export async function clearFailedCodes(tx: Db, userId: string): Promise<void> {
 }
 
 /** The Backend API's unlock: no lock and no counts, whatever locked the user. */
-export async function unlockAccount(db: Db, userId: string, now: number): Promise<void> {
-  await updateUser(db, userId, { ...columns(unlocked()), updated_at: now });
+export async function unlockAccount(db: Kysely<Database>, events: Events, userId: string, now: number): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    await updateUser(tx, userId, { ...columns(unlocked()), updated_at: now });
+    await events.user(tx, 'user.updated', userId, now);
+  });
 }
 
 /** The Backend API's lock: as if the user had reached the limit now. */
-export async function lockAccount(db: Db, userId: string, policy: LockoutPolicy, now: number): Promise<void> {
-  await updateUser(db, userId, { locked_until: now + policy.windowMs, updated_at: now });
+export async function lockAccount(db: Kysely<Database>, events: Events, userId: string, policy: LockoutPolicy, now: number): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    await updateUser(tx, userId, { locked_until: now + policy.windowMs, updated_at: now });
+    await events.user(tx, 'user.updated', userId, now);
+  });
 }

@@ -239,4 +239,19 @@ describe('webhook events', () => {
     const stored = await server.server.ctx.database.db.selectFrom('webhook_events').select('type').execute();
     expect(stored.map((e) => e.type).sort()).toEqual(['user.created', 'user.deleted']);
   });
+
+  it('the Backend API\'s lock and unlock each send user.updated with the lock as the Backend API shows it', async () => {
+    const r = await receiver();
+    const server = await serverFor([r], { WEBHOOK_EVENTS: 'user.updated' });
+    const userId = await createUser(server);
+    const locked = await bapi(server, 'POST', `/v1/users/${userId}/lock`);
+    expect(locked.status).toBe(200);
+    const unlocked = await bapi(server, 'POST', `/v1/users/${userId}/unlock`);
+    expect(unlocked.status).toBe(200);
+    const events = await delivered(r, 2);
+    expect(events.map((e) => [e.event.type, (e.event.data as { id: string; locked: boolean }).id, (e.event.data as { locked: boolean }).locked]))
+      .toEqual([['user.updated', userId, true], ['user.updated', userId, false]]);
+    expect((events[0]!.event.data as { locked: boolean }).locked).toBe(locked.body.locked);
+  });
 });
+

@@ -52,14 +52,14 @@ export function userRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.post<UserParams>('/v1/users/:user_id/lock', async (request) => {
     readBody(request, []);
     if (!(await findUser(db, request.params.user_id))) throw errors.resourceNotFound();
-    await lockAccount(db, request.params.user_id, policy, ctx.now());
+    await lockAccount(db, eventsOf(ctx, request), request.params.user_id, policy, ctx.now());
     return userAnswer(request.params.user_id);
   });
 
   app.post<UserParams>('/v1/users/:user_id/unlock', async (request) => {
     readBody(request, []);
     if (!(await findUser(db, request.params.user_id))) throw errors.resourceNotFound();
-    await unlockAccount(db, request.params.user_id, ctx.now());
+    await unlockAccount(db, eventsOf(ctx, request), request.params.user_id, ctx.now());
     return userAnswer(request.params.user_id);
   });
 
