@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
@@ -15,8 +15,9 @@ const SANE_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 /** The route label of a request no route matched. */
 export const UNMATCHED_ROUTE = 'unmatched';
 
+/** 32 hex digits (122 random bits). randomUUID draws from a cached batch of entropy: randomBytes(16) per request was 3% of a read's CPU. */
 export function newRequestId(): string {
-  return randomBytes(16).toString('hex');
+  return randomUUID().replace(/-/g, '');
 }
 
 /** Fastify's genReqId: the proxy's id when the proxy is trusted and the id is sane, else a new one. */
