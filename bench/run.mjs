@@ -452,7 +452,8 @@ const targets = [
   ['ReadPhoneNumber ≥ 0.5 × bare (1k)', 0.5, o.ReadPhoneNumber_small.reqPerSec / bareRps, '>='],
   ...['postPhoneNumbers', 'UpdatePhoneNumber', 'DeletePhoneNumber', 'sendVerificationSMS', 'verifyPhoneNumber']
     .map((op) => [`${op} ≥ 0.25 × bare`, 0.25, o[op].reqPerSec / bareRps, '>=']),
-  ['prepare + attempt ≥ 2 × Better Auth send-otp + verify', 2, oursPair / peerPair, '>='],
+  // Issue 15 raised this from 2 (issue 6) to 5.
+  ['prepare + attempt ≥ 5 × Better Auth send-otp + verify', 5, oursPair / peerPair, '>='],
   ['sign-in ≥ 3 × Better Auth phone sign-in (send-otp + verify)', 3, o.signIn.reqPerSec / peerSignIn, '>='],
   ['getPhoneNumbers p99 1M / 1k ≤ 1.2', 1.2, growth.getPhoneNumbers, '<='],
   ['ReadPhoneNumber p99 1M / 1k ≤ 1.2', 1.2, growth.ReadPhoneNumber, '<='],
