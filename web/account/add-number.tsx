@@ -1,12 +1,11 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { CountryCode } from 'libphonenumber-js/min';
 import { ClerkApiError, type PhoneNumberResource } from '../../src/client/index.js';
-import { countryOptions, defaultCountry, formatAsYouType, toInternational } from '../shared/phone.js';
+import { PhoneField, phoneToSend, usePhoneValue } from '../shared/phone-field.js';
 import { client } from './api.js';
 import { isSignedOut, plainError } from './messages.js';
 
-// Adding a number: a country picker and a phone field formatted as it is typed. The server
-// decides what is valid; its error codes come back here in plain language.
+// Adding a number: the shared country picker and as-you-type phone field. The server decides what
+// is valid; its error codes come back here in plain language.
 
 interface Props {
   onAdded(number: PhoneNumberResource): void;
@@ -19,46 +18,23 @@ interface Props {
 }
 
 export function AddNumberForm({ onAdded, findOwn, onOwnPending, onCancel, onSignedOut }: Props) {
-  const [country, setCountry] = useState<CountryCode>(defaultCountry);
-  const [value, setValue] = useState('');
+  const [value, setValue] = usePhoneValue();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const input = useRef<HTMLInputElement>(null);
 
   useEffect(() => { input.current?.focus(); }, []);
 
-  const onInput = (field: HTMLInputElement) => {
-    const text = field.value;
-    if (error) setError(null);
-    // Reformatting moves the caret to the end, so only do it while typing at the end; and never while
-    // deleting, or a deleted space or bracket would come straight back.
-    const atEnd = field.selectionStart === text.length;
-    if (!atEnd || text.length < value.length) {
-      setValue(text);
-      return;
-    }
-    const typed = formatAsYouType(text, country);
-    field.value = typed.formatted;
-    setValue(typed.formatted);
-    if (typed.country && typed.country !== country) setCountry(typed.country);
-  };
-
-  const onCountry = (code: CountryCode) => {
-    setCountry(code);
-    if (value && !value.trim().startsWith('+')) setValue(formatAsYouType(value.replace(/[^\d]/g, ''), code).formatted);
-    if (error) setError(null);
-  };
-
   const submit = async () => {
     if (busy) return;
-    if (!/\d/.test(value)) {
+    if (!/\d/.test(value.text)) {
       setError('Enter a phone number.');
       input.current?.focus();
       return;
     }
     setBusy(true);
     setError(null);
-    const e164 = toInternational(value, country);
+    const e164 = phoneToSend(value);
     try {
       const created = await client.create(e164);
       onAdded(created);
@@ -92,31 +68,13 @@ export function AddNumberForm({ onAdded, findOwn, onOwnPending, onCancel, onSign
       <p class="muted small" id="add-number-help">
         We will text a verification code to this number. Message and data rates may apply.
       </p>
-      <div class="phone-field">
-        <div class="field country-field">
-          <label class="label" for="country">Country</label>
-          <select id="country" name="country" autocomplete="country" value={country} onChange={(e) => onCountry(e.currentTarget.value as CountryCode)}>
-            {countryOptions().map((option) => (
-              <option key={option.code} value={option.code}>{option.name} (+{option.callingCode})</option>
-            ))}
-          </select>
-        </div>
-        <div class="field phone-input-field">
-          <label class="label" for="phone-number">Phone number</label>
-          <input
-            ref={input}
-            id="phone-number"
-            name="phone_number"
-            type="tel"
-            autocomplete="tel"
-            inputMode="tel"
-            value={value}
-            aria-invalid={error ? 'true' : 'false'}
-            aria-describedby={error ? 'add-number-help phone-number-error' : 'add-number-help'}
-            onInput={(e) => onInput(e.currentTarget)}
-          />
-        </div>
-      </div>
+      <PhoneField
+        value={value}
+        onChange={(next) => { setValue(next); if (error) setError(null); }}
+        inputRef={input}
+        describedBy={error ? 'add-number-help phone-number-error' : 'add-number-help'}
+        invalid={!!error}
+      />
       {error && <p class="field-error" role="alert" id="phone-number-error">{error}</p>}
       <div class="actions">
         <button type="submit" class="button primary small" disabled={busy}>{busy ? 'Adding…' : 'Add and send code'}</button>
