@@ -2,13 +2,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { fastifyOptions } from '../fastify-options.js';
 import type { AppContext } from '../../context.js';
 import { errors } from '../../domain/errors.js';
-import { registerErrorHandlers } from '../errors.js';
-import { answerWhatNodeKeepsFromFastify } from '../client-errors.js';
-import { refuseNulInPathParams } from '../params.js';
-import { registerResponseHeaders } from '../response-headers.js';
-import { registerHostCheck } from '../host-check.js';
 import { healthRoute } from '../health.js';
-import { registerAnswerRecording } from '../observe.js';
+import { registerSharedHooks } from '../shared-hooks.js';
 import { bearerMatches } from './bearer.js';
 import { METRICS_PATH, metricsRoutes } from './routes/metrics.js';
 import { userRoutes } from './routes/users.js';
@@ -41,12 +36,7 @@ function speakClerkBackendJson(app: FastifyInstance): void {
 
 export async function buildBapi(ctx: AppContext): Promise<FastifyInstance> {
   const app = Fastify(fastifyOptions(ctx, 'bapi'));
-  registerErrorHandlers(app);
-  answerWhatNodeKeepsFromFastify(app);
-  refuseNulInPathParams(app);
-  registerResponseHeaders(app);
-  registerAnswerRecording(app, ctx, 'bapi');
-  registerHostCheck(app, ctx);
+  registerSharedHooks(app, ctx, 'bapi');
   speakClerkBackendJson(app);
   registerEventKick(app, ctx);
   app.addHook('onRequest', async (request) => {
