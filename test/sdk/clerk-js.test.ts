@@ -129,8 +129,10 @@ describe.skipIf(!haveChromium)('@clerk/clerk-js in Chromium', () => {
         const { t, app } = setup;
         const exchanges: Exchange[] = [];
         const pageErrors: string[] = [];
+        let opened: Page | undefined;
         try {
           const page = await openPage(browser, app.origin, exchanges, pageErrors);
+          opened = page;
           // A step that never finishes (seen twice in full runs, both times on a heavily loaded machine) says
           // which step it was and what the page last asked of the Frontend API, instead of the test's bare timeout.
           const step = <T>(name: string, arg?: unknown) => {
@@ -220,6 +222,9 @@ describe.skipIf(!haveChromium)('@clerk/clerk-js in Chromium', () => {
           expect(pageErrors).toEqual([]);
           if (setup.webhook) expect(setup.webhook.calls()).toBe(0);
         } finally {
+          // The page first: clerk-js in an open page keeps requests going, and the server's close
+          // waits for a request in flight (a run hung here past the test's timeout).
+          await opened?.context().close();
           await setup.close();
         }
       }, 60_000);
